@@ -1,0 +1,26 @@
+// Bundles the CLI with esbuild: one ESM entry plus lazily loaded chunks, so start-up resolves few modules.
+// Builds into a scratch folder and swaps it in, so a CLI run during a rebuild never sees half a bundle.
+import { build } from "esbuild";
+import { renameSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const out = `${root}dist`;
+const tmp = `${root}dist.tmp-${process.pid}`;
+await build({
+  entryPoints: { cli: `${root}src/cli/entry.ts` },
+  outdir: tmp,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: "linked",
+  chunkNames: "chunks/[name]-[hash]",
+  legalComments: "none",
+  logLevel: "warning",
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+  banner: { js: "import { createRequire as __lpic3Require } from 'node:module'; const require = __lpic3Require(import.meta.url);" },
+});
+rmSync(out, { recursive: true, force: true });
+renameSync(tmp, out);

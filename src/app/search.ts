@@ -1,0 +1,111 @@
+// Ranked full-text search over note sections and quiz questions.
+import MiniSearch from "minisearch";
+import { loadBanks, notes as loadNotes } from "../content/repository";
+
+export interface SearchHit {
+  kind: "note" | "question";
+  objective: string;
+  /** Section anchor for notes, question id for questions. */
+  ref: string;
+  title: string;
+  snippet: string;
+  /** Words of the document that matched, for highlighting. */
+  terms: string[];
+  score: number;
+}
+
+interface Doc {
+  id: string;
+  kind: SearchHit["kind"];
+  objective: string;
+  ref: string;
+  title: string;
+  text: string;
+}
+
+/** Words with their inner dashes, dots and underscores kept, plus their parts: "cloud-localds" → cloud-localds, cloud, localds. */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/[\p{L}\p{N}]+(?:[-_.:/][\p{L}\p{N}]+)*/gu)) {
+    const w = m[0];
+    out.push(w);
+    if (/[-_.:/]/.test(w)) out.push(...w.split(/[-_.:/]+/).filter((p) => p.length > 1));
+  }
+  return out;
+}
+
+export function markdownToText(md: string): string {
+  return md
+    .replace(/\{#[a-z0-9-]+\}/g, "")
+    .replace(/^```.*$/gm, "")
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/[*_`>#|]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function documents(): Doc[] {
+  const docs: Doc[] = [];
+  for (const n of loadNotes()) {
+    for (const s of n.sections) {
+      docs.push({ id: `${n.id}#${s.anchor}`, kind: "note", objective: n.id, ref: s.anchor, title: s.title.replace(/`/g, ""), text: markdownToText(s.ownMarkdown.split("\n").slice(1).join("\n")) });
+    }
+  }
+  for (const b of loadBanks().value) {
+    for (const q of b.questions) {
+      const choices = q.type === "fill" ? "" : q.choices.join(" ");
+      docs.push({ id: `q:${q.id}`, kind: "question", objective: b.objective, ref: q.id, title: q.stem.split("\n")[0]!.slice(0, 80), text: `${q.stem} ${choices} ${q.explanation}` });
+    }
+  }
+  return docs;
+}
+
+export function search(query: string, limit = 10): SearchHit[] {
+  const docs = documents();
+  const ms = new MiniSearch<Doc>({
+    fields: ["title", "text"],
+    storeFields: ["kind", "objective", "ref", "title", "text"],
+    tokenize,
+    processTerm: (t) => t.toLowerCase(),
+    searchOptions: { boost: { title: 3 }, prefix: (t) => t.length >= 4, fuzzy: (t) => (t.length >= 6 ? 0.15 : 0) },
+  });
+  ms.addAll(docs);
+  let results = ms.search(query, { combineWith: "AND" });
+  if (results.length === 0) results = ms.search(query, { combineWith: "OR" });
+  // A note section outranks a question with the same score: notes are where learning happens.
+  return results
+    .map((r) => ({ r, s: r.score * (r.kind === "note" ? 1.5 : 1) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, limit)
+    .map(({ r, s }) => ({
+      kind: r.kind as Doc["kind"],
+      objective: r.objective as string,
+      ref: r.ref as string,
+      title: r.title as string,
+      terms: r.terms,
+      snippet: snippet(r.text as string, r.terms),
+      score: Math.round(s * 100) / 100,
+    }));
+}
+
+/** About `width` characters of `text` around the first match of any term. */
+export function snippet(text: string, terms: string[], width = 160): string {
+  const lower = text.toLowerCase();
+  let at = -1;
+  for (const t of [...terms].sort((a, b) => b.length - a.length)) {
+    const i = lower.indexOf(t.toLowerCase());
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  if (at < 0) at = 0;
+  let start = Math.max(0, at - Math.floor(width / 3));
+  if (start > 0) {
+    const sp = text.indexOf(" ", start);
+    start = sp >= 0 && sp < at ? sp + 1 : start;
+  }
+  let end = Math.min(text.length, start + width);
+  if (end < text.length) {
+    const sp = text.lastIndexOf(" ", end);
+    if (sp > at) end = sp;
+  }
+  return (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
+}

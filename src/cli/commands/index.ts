@@ -1,0 +1,14 @@
+// The list of subcommands; each file wires one of them.
+import type { Command } from "commander";
+import type { Terminal } from "../../platform/terminal";
+import { registerContent } from "./content";
+import { registerSearch } from "./search";
+import { registerStudy } from "./study";
+import { registerTopics } from "./topics";
+
+export function registerCommands(program: Command, term: Terminal): void {
+  registerTopics(program, term);
+  registerStudy(program, term);
+  registerSearch(program, term);
+  registerContent(program, term);
+}

@@ -1,0 +1,82 @@
+// Lints question banks: ids, stems, references, keys and the shape of each question type.
+import type { CheckContext } from "./check";
+import type { ContentIssue } from "./issues";
+
+const LETTERS = "ABCDEF";
+const NUMBER_WORDS: Record<string, number> = { two: 2, three: 3, four: 4, five: 5, "2": 2, "3": 3, "4": 4, "5": 5 };
+const CHOOSE = /\(\s*choose\s+(two|three|four|five|[2-5])\b[^)]*\)/i;
+const BANNED = /\b(all|none) of the (above|these|options)\b/i;
+
+const norm = (s: string) => s.toLowerCase().replace(/\s+/g, " ").trim();
+
+export function lintBanks(ctx: CheckContext): ContentIssue[] {
+  const issues: ContentIssue[] = [];
+  const ids = new Map<string, string>();
+  const stems = new Map<string, string>();
+  const known = new Set(ctx.objectives.map((o) => o.id));
+
+  for (const b of ctx.banks) {
+    const at = (path: (string | number)[], field: string, message: string) =>
+      issues.push({ file: b.file, line: b.lineOf(path), field, message });
+    if (!known.has(b.objective)) at(["objective"], "objective", `'${b.objective}' is not an exam objective`);
+    const letterCount: Record<string, number> = {};
+    let singles = 0;
+
+    b.questions.forEach((q, i) => {
+      const p = (f: string) => ["questions", i, f];
+      const f = (name: string) => `questions[${i}].${name}`;
+      if (!q.id.startsWith(`${b.objective}-`)) at(p("id"), f("id"), `id '${q.id}' does not belong to objective ${b.objective}`);
+      const prevId = ids.get(q.id);
+      if (prevId) at(p("id"), f("id"), `duplicate id '${q.id}' (also in ${prevId})`);
+      ids.set(q.id, b.file);
+      const stem = norm(q.stem);
+      const prevStem = stems.get(stem);
+      if (prevStem) at(p("stem"), f("stem"), `the same stem is already used by ${prevStem}`);
+      stems.set(stem, q.id);
+      if (!ctx.resolves(q.ref)) at(p("ref"), f("ref"), `'${q.ref}' is not a section of a note`);
+      q.see?.forEach((r, k) => {
+        if (!ctx.resolves(r)) at(["questions", i, "see", k], `${f("see")}[${k}]`, `'${r}' is not a section of a note`);
+      });
+
+      if (q.type === "fill") {
+        const seen = new Set<string>();
+        q.accept.forEach((a, k) => {
+          const n = q.ignore_case ? norm(a) : a.replace(/\s+/g, " ").trim();
+          if (seen.has(n)) at(["questions", i, "accept", k], `${f("accept")}[${k}]`, `'${a}' is listed twice`);
+          seen.add(n);
+        });
+        return;
+      }
+      const n = q.choices.length;
+      const inRange = (l: string) => LETTERS.indexOf(l) < n;
+      q.choices.forEach((c, k) => {
+        if (BANNED.test(c)) at(["questions", i, "choices", k], `${f("choices")}[${k}]`, `'${c}' — do not use "all/none of the above" choices`);
+      });
+      const dup = q.choices.map(norm).find((c, k, all) => all.indexOf(c) !== k);
+      if (dup) at(p("choices"), f("choices"), `choice '${dup}' appears twice`);
+      if (q.type === "single") {
+        if (!inRange(q.answer)) at(p("answer"), f("answer"), `answer ${q.answer} but there are only ${n} choices`);
+        letterCount[q.answer] = (letterCount[q.answer] ?? 0) + 1;
+        singles++;
+        if (CHOOSE.test(q.stem)) at(p("stem"), f("stem"), "a single-answer question must not say 'Choose N'");
+      } else {
+        for (const l of q.answer) if (!inRange(l)) at(p("answer"), f("answer"), `answer ${l} but there are only ${n} choices`);
+        if (new Set(q.answer).size !== q.answer.length) at(p("answer"), f("answer"), "the key lists a letter twice");
+        if (q.answer.length >= n) at(p("answer"), f("answer"), "every choice is in the key");
+        const m = CHOOSE.exec(q.stem);
+        if (!m) at(p("stem"), f("stem"), `a multi question must state how many to choose, e.g. "(Choose ${q.answer.length === 2 ? "two" : "three"}.)"`);
+        else if (NUMBER_WORDS[m[1]!.toLowerCase()] !== q.answer.length)
+          at(p("stem"), f("stem"), `the stem says choose ${m[1]} but the key has ${q.answer.length} answers`);
+      }
+    });
+
+    if (singles >= 12) {
+      for (const l of "ABCD") {
+        const share = (letterCount[l] ?? 0) / singles;
+        if (share > 0.4 || share < 0.1)
+          at(["questions"], "questions", `answer keys are skewed: ${l} is the key of ${letterCount[l] ?? 0} of ${singles} single-choice questions (keep each of A-D between 10% and 40%)`);
+      }
+    }
+  }
+  return issues;
+}
