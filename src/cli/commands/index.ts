@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { Terminal } from "../../platform/terminal";
 import { registerContent } from "./content";
 import { registerSearch } from "./search";
+import { registerShell } from "./shell";
 import { registerStudy } from "./study";
 import { registerTopics } from "./topics";
 
@@ -10,5 +11,6 @@ export function registerCommands(program: Command, term: Terminal): void {
   registerTopics(program, term);
   registerStudy(program, term);
   registerSearch(program, term);
+  registerShell(program, term);
   registerContent(program, term);
 }

@@ -1,0 +1,77 @@
+// `lpic3 shell`: the simulated lab host, interactive or from a script.
+import type { Command } from "commander";
+import type { Terminal } from "../../platform/terminal";
+import { readText } from "../../platform/files";
+import { usageError } from "../../app/errors";
+
+export function registerShell(program: Command, term: Terminal) {
+  program
+    .command("shell")
+    .description("a simulated Linux host with virsh, qemu-img, xl and friends (nothing runs on your machine)")
+    .option("--host <fixture>", "host fixture: kvm, xen, a .yaml fixture or a libvirt <node> .xml file", "kvm")
+    .option("--script <file>", "run the file's lines as typed commands ('-' reads stdin)")
+    .option("--json", "with --script: print one JSON array of {cmd, stdout, stderr, exit}")
+    .addHelpText("after", "\nExamples:\n  lpic3 shell\n  lpic3 shell --host xen\n  lpic3 shell --script lab.sh --json")
+    .action(async (opts: { host: string; script?: string; json?: boolean }) => {
+      const { openWorld, newSession, runScript } = await import("../../app/shell");
+      if (opts.json && !opts.script) throw usageError("--json needs --script FILE");
+      const { world, title } = openWorld(opts.host);
+      if (opts.script !== undefined) {
+        const text = opts.script === "-" ? await readStdin() : readScript(opts.script);
+        const session = newSession(world, { tty: false });
+        if (opts.json) {
+          term.out(JSON.stringify(runScript(session, text)) + "\n");
+          return;
+        }
+        const entries = runScript(session, text, (e) => {
+          term.out(e.stdout);
+          term.err(e.stderr);
+        });
+        process.exitCode = entries.length ? entries[entries.length - 1]!.exit : 0;
+        return;
+      }
+      if (!process.stdin.isTTY) {
+        // piped input: behave like `bash < file`
+        const session = newSession(world, { tty: false });
+        const entries = runScript(session, await readStdin(), (e) => {
+          term.out(e.stdout);
+          term.err(e.stderr);
+        });
+        process.exitCode = entries.length ? entries[entries.length - 1]!.exit : 0;
+        return;
+      }
+      const { editorCommand, editText } = await import("../../platform/editor");
+      const { repl } = await import("../repl");
+      let session: ReturnType<typeof newSession>;
+      session = newSession(world, {
+        tty: true,
+        editor: (content, suffix) => {
+          const ed = editorCommand(session.exportedEnv());
+          if (!ed) return null;
+          process.stdin.setRawMode?.(false);
+          try {
+            return editText(ed, content, suffix);
+          } finally {
+            process.stdin.setRawMode?.(true);
+          }
+        },
+      });
+      const c = term.chalk;
+      const banner = c.dim(`lpic3 lab shell · ${title}\nA simulated host: nothing you type runs on your machine. 'help' lists what is installed, 'exit' leaves.\n\n`);
+      process.exitCode = await repl(session, term, banner);
+    });
+}
+
+function readScript(path: string): string {
+  try {
+    return readText(path);
+  } catch {
+    throw usageError(`cannot read script '${path}'`);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

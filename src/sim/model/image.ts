@@ -1,0 +1,16 @@
+// Disk images as plain data: what qemu-img, qemu-io, libvirt volumes and domain disks share.
+
+/** A disk image stored in a file node. Sizes are in bytes. */
+export interface DiskImage {
+  /** raw, qcow2, qed, vmdk, vdi, vpc, vhdx ... */
+  format: string;
+  /** Guest-visible size. */
+  virtualSize: number;
+  /** File length as `ls -l` shows it. */
+  fileLength: number;
+  /** Bytes actually allocated on the host filesystem (`disk size` in qemu-img info). */
+  allocated: number;
+  /** Backing file as recorded in the image header (may be relative to the image's directory). */
+  backingFile?: string;
+  backingFormat?: string;
+}

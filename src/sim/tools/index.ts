@@ -1,0 +1,14 @@
+// Every program installed on a simulated host.
+import { ToolRegistry } from "../shell/registry";
+import type { Tool } from "../shell/tool";
+import { FILE_TOOLS } from "./coreutils/files";
+import { TEXT_TOOLS, whichTool } from "./coreutils/text";
+
+/** Simulated tools beyond coreutils (virsh, qemu-img, xl ...) register here. */
+export const SIM_TOOLS: Tool[] = [];
+
+export function createRegistry(): ToolRegistry {
+  const reg = new ToolRegistry([...FILE_TOOLS, ...TEXT_TOOLS, ...SIM_TOOLS]);
+  reg.add(whichTool((name) => reg.get(name)?.path));
+  return reg;
+}
