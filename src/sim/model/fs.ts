@@ -22,6 +22,11 @@ export interface FileNode extends NodeMeta {
   image?: DiskImage;
   /** Set for character/block devices such as /dev/kvm or /dev/null. */
   device?: "char" | "block";
+  /**
+   * Set while a running VM holds the image open (QEMU's image locking): who holds it, e.g.
+   * "libvirt:host1:web01", and whether others may read it (`qemu-img -U` works only on shared locks).
+   */
+  lock?: { holder: string; shared: boolean };
 }
 
 export interface SymlinkNode extends NodeMeta {

@@ -14,3 +14,19 @@ export interface DiskImage {
   backingFile?: string;
   backingFormat?: string;
 }
+
+/**
+ * A new, empty image as `qemu-img create` would make it. The qemu-img model refines sizes per format;
+ * other subsystems (libvirt volumes, xen-create-image) must create images only through this function.
+ */
+export function newImage(format: string, virtualSize: number, o: { backingFile?: string; backingFormat?: string } = {}): DiskImage {
+  const fileLength = format === "raw" ? virtualSize : 196_608;
+  return {
+    format,
+    virtualSize,
+    fileLength,
+    allocated: format === "raw" ? 0 : fileLength,
+    ...(o.backingFile !== undefined ? { backingFile: o.backingFile } : {}),
+    ...(o.backingFormat !== undefined ? { backingFormat: o.backingFormat } : {}),
+  };
+}
