@@ -18,9 +18,19 @@ await build({
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
   legalComments: "none",
+  minify: true,
   logLevel: "warning",
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __lpic3Require } from 'node:module'; const require = __lpic3Require(import.meta.url);" },
 });
+// The validated objectives for the fast path (see src/content/objectives-cache.ts).
+await build({ entryPoints: [`${root}src/content/build-cache.ts`], outfile: `${tmp}/build-cache.mjs`, bundle: true, format: "esm", platform: "node", target: "node20", logLevel: "warning", banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" } });
+const { writeObjectivesCache } = await import(`${tmp}/build-cache.mjs`);
+const ok = writeObjectivesCache(tmp);
+rmSync(`${tmp}/build-cache.mjs`);
+if (!ok) {
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(1);
+}
 rmSync(out, { recursive: true, force: true });
 renameSync(tmp, out);

@@ -1,5 +1,5 @@
 // The exam blueprint with the learner's progress beside each objective.
-import { objectives as loadObjectives } from "../content/repository";
+import { cachedObjectives } from "../content/objectives-cache";
 
 export interface TopicRow {
   id: string;
@@ -8,6 +8,6 @@ export interface TopicRow {
   weight: number;
 }
 
-export function topics(): TopicRow[] {
-  return loadObjectives().map((o) => ({ id: o.id, topic: o.topic, title: o.title, weight: o.weight }));
+export async function topics(): Promise<TopicRow[]> {
+  return (await cachedObjectives()).map((o) => ({ id: o.id, topic: o.topic, title: o.title, weight: o.weight }));
 }

@@ -38,7 +38,7 @@ export async function homeMenu(term: Terminal, program: Command): Promise<void> 
     if (what === "study") {
       const id = await select({
         message: "Which objective?",
-        choices: topics().map((t) => ({ name: `${t.id}  ${t.title} (weight ${t.weight})`, value: t.id })),
+        choices: (await topics()).map((t) => ({ name: `${t.id}  ${t.title} (weight ${t.weight})`, value: t.id })),
         pageSize: 13,
       });
       await run(["study", id]);

@@ -1,7 +1,6 @@
 // `lpic3 study`: render a topic note (or one section) for the terminal.
 import type { Command } from "commander";
 import { page, type Terminal } from "../../platform/terminal";
-import { renderMarkdown } from "../render/markdown";
 
 export function registerStudy(program: Command, term: Terminal) {
   program
@@ -13,6 +12,7 @@ export function registerStudy(program: Command, term: Terminal) {
     .addHelpText("after", "\nExamples:\n  lpic3 study 351.4\n  lpic3 study 351.4 --section snapshots\n  lpic3 study 351.4 | less")
     .action(async (objective: string, opts: { section?: string; sections?: boolean }) => {
       const { studyPage } = await import("../../app/study");
+      const { renderMarkdown } = await import("../render/markdown");
       const p = studyPage(objective, opts.section);
       if (opts.sections) {
         for (const s of p.note.sections) term.out(`${"  ".repeat(s.level - 2)}${term.chalk.cyan(s.anchor)}  ${s.title.replace(/`/g, "")}\n`);

@@ -10,7 +10,7 @@ export function registerTopics(program: Command, term: Terminal) {
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
       const { topics } = await import("../../app/topics");
-      const rows = topics();
+      const rows = await topics();
       if (opts.json) {
         term.out(JSON.stringify({ objectives: rows }) + "\n");
         return;
