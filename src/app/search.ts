@@ -39,7 +39,7 @@ export function markdownToText(md: string): string {
     .replace(/\{#[a-z0-9-]+\}/g, "")
     .replace(/^```.*$/gm, "")
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/[*_`>#|]+/g, " ")
+    .replace(/[*`>#|]+|(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, " ")
     .replace(/\s+/g, " ")
     .trim();
 }

@@ -43,3 +43,8 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
 export function packageVersion(): string {
   return JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;
 }
+
+/** The progress log (see platform/store.ts); here so a caller can test for it without loading the store. */
+export function progressLogPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(dataDir(env), "progress.jsonl");
+}

@@ -2,6 +2,9 @@
 import type { Command } from "commander";
 import type { Terminal } from "../../platform/terminal";
 import { registerContent } from "./content";
+import { registerExam } from "./exam";
+import { registerQuiz } from "./quiz";
+import { registerStats } from "./stats";
 import { registerSearch } from "./search";
 import { registerShell } from "./shell";
 import { registerStudy } from "./study";
@@ -11,6 +14,9 @@ export function registerCommands(program: Command, term: Terminal): void {
   registerTopics(program, term);
   registerStudy(program, term);
   registerSearch(program, term);
+  registerQuiz(program, term);
+  registerExam(program, term);
+  registerStats(program, term);
   registerShell(program, term);
   registerContent(program, term);
 }
