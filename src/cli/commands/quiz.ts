@@ -57,7 +57,7 @@ async function runQuiz(term: Terminal, objectives: string[], opts: QuizCliOption
   try {
     for (const [i, item] of items.entries()) {
       const q = item.q;
-      const head = `${source === "review" ? "Review" : "Question"} ${i + 1}/${items.length} · ${item.objective} · ${q.type === "single" ? "single choice" : q.type === "multi" ? "multiple choice" : "fill in the blank"}`;
+      const head = `${source === "review" ? "Review" : "Question"} ${i + 1}/${items.length} · ${q.id} · ${q.type === "single" ? "single choice" : q.type === "multi" ? "multiple choice" : "fill in the blank"}`;
       let given: Given;
       if (interactive) {
         const { select, checkbox, input } = await import("@inquirer/prompts");
