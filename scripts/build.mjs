@@ -25,8 +25,10 @@ await build({
 });
 // The validated objectives for the fast path (see src/content/objectives-cache.ts).
 await build({ entryPoints: [`${root}src/content/build-cache.ts`], outfile: `${tmp}/build-cache.mjs`, bundle: true, format: "esm", platform: "node", target: "node20", logLevel: "warning", banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" } });
-const { writeObjectivesCache } = await import(`${tmp}/build-cache.mjs`);
+const { writeObjectivesCache, writeSearchCache } = await import(`${tmp}/build-cache.mjs`);
 const ok = writeObjectivesCache(tmp);
+// A content problem must not break the build: the search index is then built at search time instead.
+if (ok) await writeSearchCache(tmp).catch((e) => console.warn(`build: no search index cache (${e.message})`));
 rmSync(`${tmp}/build-cache.mjs`);
 if (!ok) {
   rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,12 @@
 // Ranked full-text search over note sections and quiz questions.
-import MiniSearch from "minisearch";
-import { loadBanks, notes as loadNotes } from "../content/repository";
+import MiniSearch, { type Options } from "minisearch";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { listFiles } from "../platform/files";
+import { contentDir, packageRoot } from "../platform/paths";
+
+export const SEARCH_CACHE = "search.cache.json";
 
 export interface SearchHit {
   kind: "note" | "question";
@@ -44,7 +50,8 @@ export function markdownToText(md: string): string {
     .trim();
 }
 
-function documents(): Doc[] {
+async function documents(): Promise<Doc[]> {
+  const { loadBanks, notes: loadNotes } = await import("../content/repository");
   const docs: Doc[] = [];
   for (const n of loadNotes()) {
     for (const s of n.sections) {
@@ -60,16 +67,45 @@ function documents(): Doc[] {
   return docs;
 }
 
-export function search(query: string, limit = 10): SearchHit[] {
-  const docs = documents();
-  const ms = new MiniSearch<Doc>({
-    fields: ["title", "text"],
-    storeFields: ["kind", "objective", "ref", "title", "text"],
-    tokenize,
-    processTerm: (t) => t.toLowerCase(),
-    searchOptions: { boost: { title: 3 }, prefix: (t) => t.length >= 4, fuzzy: (t) => (t.length >= 6 ? 0.15 : 0) },
-  });
-  ms.addAll(docs);
+const INDEX_OPTIONS: Options<Doc> = {
+  fields: ["title", "text"],
+  storeFields: ["kind", "objective", "ref", "title", "text"],
+  tokenize,
+  processTerm: (t) => t.toLowerCase(),
+  searchOptions: { boost: { title: 3 }, prefix: (t) => t.length >= 4, fuzzy: (t) => (t.length >= 6 ? 0.15 : 0) },
+};
+
+/** SHA-1 over every note and question bank (names and bytes): the search index is valid while it is unchanged. */
+export function contentFingerprint(dir = contentDir()): string {
+  const h = createHash("sha1");
+  for (const f of [...listFiles(join(dir, "topics"), [".md"]), ...listFiles(join(dir, "quizzes"), [".yaml", ".yml"])]) {
+    h.update(f.slice(dir.length)).update("\0").update(readFileSync(f)).update("\0");
+  }
+  return h.digest("hex");
+}
+
+export async function buildIndex(): Promise<MiniSearch<Doc>> {
+  const ms = new MiniSearch<Doc>(INDEX_OPTIONS);
+  ms.addAll(await documents());
+  return ms;
+}
+
+/** The index built with the bundle when the content has not changed since; otherwise built now. */
+async function index(): Promise<MiniSearch<Doc>> {
+  const cache = join(packageRoot(), "dist", SEARCH_CACHE);
+  if (existsSync(cache)) {
+    try {
+      const c = JSON.parse(readFileSync(cache, "utf8")) as { sha1: string; index: unknown };
+      if (c.sha1 === contentFingerprint()) return MiniSearch.loadJS(c.index as Parameters<typeof MiniSearch.loadJS>[0], INDEX_OPTIONS);
+    } catch {
+      /* a damaged cache is rebuilt below */
+    }
+  }
+  return buildIndex();
+}
+
+export async function search(query: string, limit = 10): Promise<SearchHit[]> {
+  const ms = await index();
   let results = ms.search(query, { combineWith: "AND" });
   if (results.length === 0) results = ms.search(query, { combineWith: "OR" });
   // A note section outranks a question with the same score: notes are where learning happens.

@@ -14,7 +14,7 @@ export function registerSearch(program: Command, term: Terminal) {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a positive whole number, not '${opts.limit}'`);
       const { search } = await import("../../app/search");
-      const hits = search(terms.join(" "), limit);
+      const hits = await search(terms.join(" "), limit);
       if (opts.json) {
         term.out(JSON.stringify({ query: terms.join(" "), results: hits }) + "\n");
         return;
