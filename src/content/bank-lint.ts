@@ -52,7 +52,8 @@ export function lintBanks(ctx: CheckContext): ContentIssue[] {
       q.choices.forEach((c, k) => {
         if (BANNED.test(c)) at(["questions", i, "choices", k], `${f("choices")}[${k}]`, `'${c}' — do not use "all/none of the above" choices`);
       });
-      const dup = q.choices.map(norm).find((c, k, all) => all.indexOf(c) !== k);
+      // case matters in choices (":z" and ":Z" are different SELinux options)
+      const dup = q.choices.map((c) => c.replace(/\s+/g, " ").trim()).find((c, k, all) => all.indexOf(c) !== k);
       if (dup) at(p("choices"), f("choices"), `choice '${dup}' appears twice`);
       if (q.type === "single") {
         if (!inRange(q.answer)) at(p("answer"), f("answer"), `answer ${q.answer} but there are only ${n} choices`);
