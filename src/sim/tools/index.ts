@@ -3,9 +3,10 @@ import { ToolRegistry } from "../shell/registry";
 import type { Tool } from "../shell/tool";
 import { FILE_TOOLS } from "./coreutils/files";
 import { TEXT_TOOLS, whichTool } from "./coreutils/text";
+import { virshTool } from "./virsh/main";
 
 /** Simulated tools beyond coreutils (virsh, qemu-img, xl ...) register here. */
-export const SIM_TOOLS: Tool[] = [];
+export const SIM_TOOLS: Tool[] = [virshTool];
 
 export function createRegistry(): ToolRegistry {
   const reg = new ToolRegistry([...FILE_TOOLS, ...TEXT_TOOLS, ...SIM_TOOLS]);

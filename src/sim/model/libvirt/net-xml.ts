@@ -1,0 +1,210 @@
+// Network, storage pool, volume and nwfilter XML: validation with libvirt's wording and canonical form.
+import { child, childText, el, isEl, kids, parseXml, stripWs, syntaxErrorText, text, type XmlEl } from "./xml";
+import { lvErr, type DriverKind, type LvError, type Volume } from "./types";
+import { scaleInteger, ULLONG_MAX } from "./units";
+
+const FORWARD_MODES = ["nat", "route", "open", "bridge", "private", "vepa", "passthrough", "hostdev"];
+const NET_ORDER = ["name", "uuid", "metadata", "forward", "port", "bridge", "mtu", "mac", "domain", "dns", "ip", "route", "portgroup", "virtualport", "bandwidth"];
+
+function orderBy(nodes: XmlEl[], names: string[]): XmlEl[] {
+  const r = (n: string) => (names.indexOf(n) < 0 ? names.length : names.indexOf(n));
+  return nodes
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => r(a.n.name) - r(b.n.name) || a.i - b.i)
+    .map((x) => x.n);
+}
+
+function normUuid(u: string | undefined, fresh: () => string): string | LvError {
+  if (u === undefined) return fresh();
+  const hex = u.trim().replace(/-/g, "");
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return lvErr("INTERNAL_ERROR", "internal error: malformed uuid element");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`.toLowerCase();
+}
+
+const ipv4 = (s: string) => /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(s) && s.split(".").every((p) => Number(p) <= 255);
+
+export function parseNetworkXml(xmlText: string, o: { driver: DriverKind; uuid: () => string; bridgeName?: () => string; mac?: () => string }, what = "network_definition"): XmlEl | LvError {
+  const r = parseXml(xmlText);
+  if ("error" in r) return lvErr("XML_DETAIL", syntaxErrorText(r.error, what));
+  const root = stripWs(r.root);
+  if (root.name !== "network") return lvErr("XML_ERROR", `XML error: expecting root element of 'network', not '${root.name}'`);
+  const name = childText(root, "name")?.trim();
+  if (!name) return lvErr("NO_NAME", "missing name information");
+  if (name.includes("/")) return lvErr("XML_ERROR", `XML error: name ${name} cannot contain '/'`);
+  const uuid = normUuid(childText(root, "uuid"), o.uuid);
+  if (typeof uuid !== "string") return uuid;
+  const fwd = child(root, "forward");
+  const mode = fwd ? (fwd.attrs.mode ?? "nat") : undefined;
+  if (mode !== undefined && !FORWARD_MODES.includes(mode)) return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: unknown forwarding type '${mode}'`);
+  for (const ip of kids(root, "ip")) {
+    const a = ip.attrs.address;
+    if (a !== undefined && !ipv4(a) && !a.includes(":")) return lvErr("XML_ERROR", `XML error: Invalid address '${a}' in network '${name}'`);
+  }
+  const routed = mode === undefined || ["nat", "route", "open"].includes(mode);
+  const out: XmlEl[] = [el("name", {}, [name]), el("uuid", {}, [uuid])];
+  for (const k of kids(root)) {
+    if (k.name === "name" || k.name === "uuid") continue;
+    if (!NET_ORDER.includes(k.name)) continue;
+    if (k.name === "forward") out.push({ ...k, attrs: { mode: mode!, ...k.attrs } });
+    else if (k.name === "ip") {
+      const dhcp = child(k, "dhcp");
+      const ipKids = kids(k).map((c) => (c.name === "dhcp" ? { ...c, children: orderBy(kids(c), ["range", "host", "bootp"]) } : c));
+      out.push(dhcp ? { ...k, children: ipKids } : k);
+    } else out.push(k);
+  }
+  let bridge = out.find((k) => k.name === "bridge");
+  if (routed) {
+    const bname = bridge?.attrs.name ?? o.bridgeName?.();
+    const nb = el("bridge", { name: bname, stp: bridge?.attrs.stp ?? "on", delay: bridge?.attrs.delay ?? "0" });
+    for (const [k, v] of Object.entries(bridge?.attrs ?? {})) if (nb.attrs[k] === undefined) nb.attrs[k] = v;
+    if (bridge) out[out.indexOf(bridge)] = nb;
+    else out.push(nb);
+    bridge = nb;
+    if (o.mac && !out.some((k) => k.name === "mac")) out.push(el("mac", { address: o.mac() }));
+  }
+  return el("network", root.attrs.connections !== undefined ? {} : {}, orderBy(out, NET_ORDER));
+}
+
+export const netName = (d: XmlEl) => childText(d, "name")!;
+export const netUuid = (d: XmlEl) => childText(d, "uuid")!;
+export const netBridge = (d: XmlEl) => child(d, "bridge")?.attrs.name;
+export const netForwardMode = (d: XmlEl) => {
+  const f = child(d, "forward");
+  return f ? (f.attrs.mode ?? "nat") : undefined;
+};
+
+// ---------------------------------------------------------------- storage pools
+
+const POOL_TYPES = ["dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", "sheepdog", "gluster", "zfs", "vstorage"];
+const DEFAULT_SOURCE_FORMAT: Record<string, string> = { fs: "auto", netfs: "auto", logical: "lvm2", disk: "unknown" };
+
+export function parsePoolXml(xmlText: string, o: { uuid: () => string }, what = "storage_pool_definition"): XmlEl | LvError {
+  const r = parseXml(xmlText);
+  if ("error" in r) return lvErr("XML_DETAIL", syntaxErrorText(r.error, what));
+  return normalizePool(r.root, o);
+}
+
+export function normalizePool(rootIn: XmlEl, o: { uuid: () => string }): XmlEl | LvError {
+  const root = stripWs(rootIn);
+  if (root.name !== "pool") return lvErr("XML_ERROR", `XML error: expecting root element of 'pool', not '${root.name}'`);
+  const type = root.attrs.type;
+  if (type === undefined) return lvErr("XML_ERROR", "XML error: storage pool missing type attribute");
+  if (!POOL_TYPES.includes(type)) return lvErr("XML_ERROR", `XML error: Invalid value for attribute 'type' in element 'pool': '${type}'.`);
+  const name = childText(root, "name")?.trim();
+  if (!name) return lvErr("XML_ERROR", "XML error: missing pool source name element");
+  const uuid = normUuid(childText(root, "uuid"), o.uuid);
+  if (typeof uuid !== "string") return uuid;
+  const src = child(root, "source");
+  const srcKids: XmlEl[] = [];
+  for (const h of kids(src, "host")) srcKids.push(h);
+  for (const d of kids(src, "device")) srcKids.push(d);
+  for (const d of kids(src, "dir")) srcKids.push(d);
+  for (const a of kids(src, "adapter")) srcKids.push(a);
+  for (const n of kids(src, "name")) srcKids.push(n);
+  const fmt = child(src, "format") ?? (DEFAULT_SOURCE_FORMAT[type] ? el("format", { type: DEFAULT_SOURCE_FORMAT[type] }) : undefined);
+  if (fmt) srcKids.push(fmt);
+  if (type === "logical" && !child(src, "name") && !kids(src, "device").length) srcKids.splice(srcKids.indexOf(fmt!), 0, el("name", {}, [name]));
+  const tgt = child(root, "target");
+  const path = childText(tgt, "path")?.trim();
+  if (["dir", "fs", "netfs", "logical", "disk", "iscsi", "scsi", "mpath", "zfs", "vstorage"].includes(type) && !path)
+    return lvErr("XML_ERROR", "XML error: missing storage pool target path");
+  if (type === "netfs" && !kids(src, "host").length) return lvErr("XML_ERROR", "XML error: missing storage pool source host name");
+  if (["fs", "disk"].includes(type) && !kids(src, "device").length) return lvErr("XML_ERROR", "XML error: missing storage pool source device name");
+  const tgtKids: XmlEl[] = [];
+  if (path) tgtKids.push(el("path", {}, [path.replace(/\/+$/, "") || "/"]));
+  const perms = child(tgt, "permissions");
+  if (perms) tgtKids.push(el("permissions", {}, ["mode", "owner", "group", "label"].flatMap((n) => kids(perms, n))));
+  return el("pool", { type }, [el("name", {}, [name]), el("uuid", {}, [uuid]), el("source", {}, srcKids), ...(tgtKids.length ? [el("target", {}, tgtKids)] : [])]);
+}
+
+export const poolName = (d: XmlEl) => childText(d, "name")!;
+export const poolType = (d: XmlEl) => d.attrs.type!;
+export const poolPath = (d: XmlEl) => childText(child(d, "target"), "path");
+
+/** Pool XML with the live figures, as pool-dumpxml prints it. */
+export function poolWithSizes(def: XmlEl, cap: number, alloc: number, avail: number): XmlEl {
+  const ks = kids(def);
+  return el("pool", def.attrs, [
+    ks[0]!,
+    ks[1]!,
+    el("capacity", { unit: "bytes" }, [String(cap)]),
+    el("allocation", { unit: "bytes" }, [String(alloc)]),
+    el("available", { unit: "bytes" }, [String(avail)]),
+    ...ks.slice(2),
+  ]);
+}
+
+// ---------------------------------------------------------------- volumes
+
+function sizeOf(e: XmlEl | undefined): number | LvError | undefined {
+  if (!e) return undefined;
+  const t = (text(e) ?? "").trim();
+  if (!/^\d+$/.test(t)) return lvErr("XML_ERROR", "XML error: malformed capacity element");
+  const v = scaleInteger(BigInt(t), e.attrs.unit ?? "bytes", 1n, ULLONG_MAX);
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
+export interface VolumeSpec {
+  name: string;
+  capacity: number;
+  allocation?: number;
+  format?: string;
+  backing?: { path: string; format?: string };
+  type?: string;
+}
+
+export function parseVolumeXml(xmlText: string, what = "storage_volume_definition"): VolumeSpec | LvError {
+  const r = parseXml(xmlText);
+  if ("error" in r) return lvErr("XML_DETAIL", syntaxErrorText(r.error, what));
+  return volumeFromEl(stripWs(r.root));
+}
+
+export function volumeFromEl(root: XmlEl): VolumeSpec | LvError {
+  if (root.name !== "volume") return lvErr("XML_ERROR", `XML error: expecting root element of 'volume', not '${root.name}'`);
+  const name = childText(root, "name")?.trim();
+  if (!name) return lvErr("XML_ERROR", "XML error: missing volume name element");
+  const cap = sizeOf(child(root, "capacity"));
+  if (cap === undefined) return lvErr("XML_ERROR", "XML error: missing capacity element");
+  if (typeof cap !== "number") return cap;
+  const alloc = sizeOf(child(root, "allocation"));
+  if (alloc !== undefined && typeof alloc !== "number") return alloc;
+  const bs = child(root, "backingStore");
+  return {
+    name,
+    capacity: cap,
+    ...(alloc !== undefined ? { allocation: alloc } : {}),
+    format: child(child(root, "target"), "format")?.attrs.type,
+    ...(bs ? { backing: { path: childText(bs, "path")?.trim() ?? "", format: child(bs, "format")?.attrs.type } } : {}),
+    ...(root.attrs.type ? { type: root.attrs.type } : {}),
+  };
+}
+
+export function volumeXml(v: Volume): XmlEl {
+  return el("volume", { type: v.type }, [
+    el("name", {}, [v.name]),
+    el("key", {}, [v.path]),
+    el("capacity", { unit: "bytes" }, [String(v.capacity)]),
+    el("allocation", { unit: "bytes" }, [String(v.allocation)]),
+    el("target", {}, [el("path", {}, [v.path]), ...(v.format ? [el("format", { type: v.format })] : [])]),
+    ...(v.backing ? [el("backingStore", {}, [el("path", {}, [v.backing.path]), ...(v.backing.format ? [el("format", { type: v.backing.format })] : [])])] : []),
+  ]);
+}
+
+// ---------------------------------------------------------------- nwfilters
+
+export function parseNwfilterXml(xmlText: string, o: { uuid: () => string }, what = "nwfilter_definition"): XmlEl | LvError {
+  const r = parseXml(xmlText);
+  if ("error" in r) return lvErr("XML_DETAIL", syntaxErrorText(r.error, what));
+  const root = stripWs(r.root);
+  if (root.name !== "filter") return lvErr("XML_ERROR", `XML error: expecting root element of 'filter', not '${root.name}'`);
+  const name = root.attrs.name;
+  if (!name) return lvErr("XML_ERROR", "XML error: filter has no name");
+  const uuid = normUuid(childText(root, "uuid"), o.uuid);
+  if (typeof uuid !== "string") return uuid;
+  const attrs: Record<string, string> = { name };
+  if (root.attrs.chain) attrs.chain = root.attrs.chain;
+  if (root.attrs.priority) attrs.priority = root.attrs.priority;
+  return el("filter", attrs, [el("uuid", {}, [uuid]), ...kids(root).filter((k) => k.name !== "uuid")]);
+}
+
+export { isEl };

@@ -1,0 +1,199 @@
+// Storage pool and volume transitions: define, build, start, destroy, undefine, refresh; volume create,
+// clone, delete, resize, wipe. Pools of real-host connections mirror directories of the host filesystem.
+import { basename, dirname, listDir, makeDir, removeNode, stat, writeFile, type Fs, type FileNode } from "../fs";
+import { newImage } from "../image";
+import { el, type XmlEl } from "./xml";
+import { poolName, poolPath, poolType } from "./net-xml";
+import { lvErr, type LibvirtConn, type LvError, type Pool, type Volume } from "./types";
+
+/** The test driver's fixed pool size (testStoragePoolObjSetDefaults): 100 GiB. */
+export const TEST_POOL_CAPACITY = 100 * 1024 ** 3;
+
+export const noPool = (name: string) => lvErr("NO_STORAGE_POOL", `Storage pool not found: no storage pool with matching name '${name}'`);
+export const noVolume = (key: string) => lvErr("NO_STORAGE_VOL", `Storage volume not found: no storage vol with matching path '${key}'`);
+
+export function lookupPool(conn: LibvirtConn, key: string): Pool | undefined {
+  const lower = key.toLowerCase().replace(/-/g, "");
+  return (
+    (/^[0-9a-f]{32}$/.test(lower) ? conn.pools.find((p) => p.uuid.replace(/-/g, "") === lower) : undefined) ?? conn.pools.find((p) => poolName(p.def) === key)
+  );
+}
+
+export function recomputePool(conn: LibvirtConn, p: Pool, diskBytes?: number): void {
+  const alloc = p.volumes.reduce((a, v) => a + v.allocation, 0);
+  if (conn.driver === "test") {
+    p.capacity = TEST_POOL_CAPACITY;
+    p.allocation = alloc;
+    p.available = TEST_POOL_CAPACITY - alloc;
+  } else {
+    p.capacity = diskBytes ?? p.capacity;
+    p.allocation = alloc;
+    p.available = Math.max(0, p.capacity - alloc);
+  }
+}
+
+export function definePool(conn: LibvirtConn, def: XmlEl): Pool | LvError {
+  const name = poolName(def);
+  const uuid = (def.children[1] as XmlEl).children.join("");
+  const byName = conn.pools.find((p) => poolName(p.def) === name);
+  const byUuid = conn.pools.find((p) => p.uuid === uuid);
+  if (byName && byName.uuid !== uuid) return lvErr("OPERATION_FAILED", `operation failed: pool '${name}' already exists with uuid ${byName.uuid}`);
+  if (byUuid && poolName(byUuid.def) !== name) return lvErr("OPERATION_FAILED", `operation failed: pool '${poolName(byUuid.def)}' is already defined with uuid ${uuid}`);
+  if (byName) {
+    byName.def = def;
+    byName.persistent = true;
+    return byName;
+  }
+  const p: Pool = { uuid, def, active: false, persistent: true, autostart: false, volumes: [], capacity: 0, allocation: 0, available: 0 };
+  conn.pools.push(p);
+  return p;
+}
+
+export function undefinePool(conn: LibvirtConn, p: Pool): LvError | void {
+  if (p.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(p.def)}' is active`);
+  conn.pools = conn.pools.filter((x) => x.uuid !== p.uuid);
+}
+
+/** pool-build: for directory pools, mkdir the target path on the host. */
+export function buildPool(conn: LibvirtConn, p: Pool, fs: Fs | undefined, mtime: number): LvError | void {
+  if (p.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(p.def)}' is active`);
+  const path = poolPath(p.def);
+  if (fs && path && ["dir", "fs", "netfs"].includes(poolType(p.def))) makeDir(fs, path, { parents: true, mtime, mode: 0o755 });
+}
+
+export function startPool(conn: LibvirtConn, p: Pool, fs: Fs | undefined, diskBytes: number): LvError | void {
+  if (p.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(p.def)}' is active`);
+  if (fs && conn.driver !== "test") {
+    const path = poolPath(p.def);
+    if (["dir", "fs", "netfs"].includes(poolType(p.def)) && path && stat(fs, path)?.kind !== "dir")
+      return lvErr("SYSTEM_ERROR", `cannot open directory '${path}': No such file or directory`);
+    p.active = true;
+    refreshPool(conn, p, fs, diskBytes);
+    return;
+  }
+  p.active = true;
+  recomputePool(conn, p);
+}
+
+export function destroyPool(conn: LibvirtConn, p: Pool): LvError | void {
+  if (!p.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(p.def)}' is not active`);
+  p.active = false;
+  if (!p.persistent) conn.pools = conn.pools.filter((x) => x.uuid !== p.uuid);
+}
+
+/** Rescan a directory pool's files into volumes (real hosts); the test driver keeps its list. */
+export function refreshPool(conn: LibvirtConn, p: Pool, fs: Fs | undefined, diskBytes: number): void {
+  const path = poolPath(p.def);
+  if (conn.driver !== "test" && fs && path && ["dir", "fs", "netfs"].includes(poolType(p.def))) {
+    let names: string[] = [];
+    try {
+      names = listDir(fs, path);
+    } catch {
+      names = [];
+    }
+    const vols: Volume[] = [];
+    for (const n of names) {
+      const full = `${path}/${n}`;
+      const node = stat(fs, full);
+      if (!node || node.kind !== "file") continue;
+      vols.push(volumeFromFile(n, full, node));
+    }
+    p.volumes = vols;
+  }
+  recomputePool(conn, p, diskBytes);
+}
+
+export function volumeFromFile(name: string, path: string, node: FileNode): Volume {
+  const img = node.image;
+  const length = img ? img.fileLength : Buffer.byteLength(node.content, "utf8");
+  return {
+    name,
+    path,
+    type: "file",
+    capacity: img ? img.virtualSize : length,
+    allocation: img ? img.allocated : Math.ceil(length / 4096) * 4096,
+    format: img?.format ?? (name.endsWith(".iso") ? "iso" : "raw"),
+    ...(img?.backingFile ? { backing: { path: img.backingFile.startsWith("/") ? img.backingFile : `${dirname(path)}/${img.backingFile}`, ...(img.backingFormat ? { format: img.backingFormat } : {}) } } : {}),
+  };
+}
+
+export function findVolume(p: Pool, key: string): Volume | undefined {
+  return p.volumes.find((v) => v.name === key) ?? p.volumes.find((v) => v.path === key);
+}
+
+/** A volume by path or key across all active pools (vol-info PATH without --pool). */
+export function findVolumeAnywhere(conn: LibvirtConn, key: string): { pool: Pool; vol: Volume } | undefined {
+  for (const p of conn.pools) {
+    if (!p.active) continue;
+    const v = p.volumes.find((x) => x.path === key);
+    if (v) return { pool: p, vol: v };
+  }
+  return undefined;
+}
+
+export interface VolCreate {
+  name: string;
+  capacity: number;
+  allocation?: number;
+  format?: string;
+  backing?: { path: string; format?: string };
+}
+
+export function createVolume(conn: LibvirtConn, p: Pool, spec: VolCreate, fs: Fs | undefined, mtime: number): Volume | LvError {
+  if (!p.active) return lvErr("OPERATION_INVALID", "Requested operation is not valid: storage pool is not active");
+  if (p.volumes.some((v) => v.name === spec.name)) return lvErr("OPERATION_FAILED", "operation failed: storage vol already exists");
+  const base = poolPath(p.def) ?? "";
+  const path = `${base}/${spec.name}`;
+  const format = spec.format ?? "raw";
+  let vol: Volume;
+  if (conn.driver === "test") {
+    const alloc = spec.allocation ?? spec.capacity;
+    if (alloc > p.available) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${spec.name}'`);
+    vol = { name: spec.name, path, type: "file", capacity: spec.capacity, allocation: alloc, format, ...(spec.backing ? { backing: spec.backing } : {}) };
+  } else {
+    const img = newImage(format === "iso" ? "raw" : format, spec.capacity, spec.backing ? { backingFile: spec.backing.path, ...(spec.backing.format ? { backingFormat: spec.backing.format } : {}) } : {});
+    if (spec.allocation !== undefined && format === "raw") img.allocated = Math.min(spec.allocation, spec.capacity);
+    if (img.allocated > p.available) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${spec.name}'`);
+    if (fs) writeFile(fs, path, "", { mtime, mode: 0o600, image: img });
+    vol = { name: spec.name, path, type: "file", capacity: img.virtualSize, allocation: img.allocated, format: img.format, ...(spec.backing ? { backing: spec.backing } : {}) };
+  }
+  p.volumes.push(vol);
+  p.volumes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  recomputePool(conn, p);
+  return vol;
+}
+
+export function deleteVolume(conn: LibvirtConn, p: Pool, v: Volume, fs: Fs | undefined): LvError | void {
+  if (fs && conn.driver !== "test" && stat(fs, v.path)) {
+    const node = stat(fs, v.path);
+    if (node?.kind === "file" && node.lock) return lvErr("OPERATION_INVALID", `Requested operation is not valid: volume '${v.name}' is still in use.`);
+    removeNode(fs, v.path);
+  }
+  p.volumes = p.volumes.filter((x) => x.name !== v.name);
+  recomputePool(conn, p);
+}
+
+export function resizeVolume(conn: LibvirtConn, p: Pool, v: Volume, capacity: number, o: { shrink: boolean; allocate: boolean }, fs: Fs | undefined): LvError | void {
+  if (capacity < v.capacity && !o.shrink) return lvErr("INVALID_ARG", "invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified");
+  if (capacity < v.allocation && o.shrink && v.format !== "raw") return lvErr("INVALID_ARG", "invalid argument: Can't shrink capacity below current allocation");
+  if (capacity - v.allocation > p.available && o.allocate) return lvErr("OPERATION_FAILED", "operation failed: Not enough space left in storage pool");
+  v.capacity = capacity;
+  if (v.format === "raw") v.allocation = o.allocate ? capacity : Math.min(v.allocation, capacity);
+  if (fs) {
+    const node = stat(fs, v.path);
+    if (node?.kind === "file" && node.image) {
+      node.image.virtualSize = capacity;
+      if (node.image.format === "raw") {
+        node.image.fileLength = capacity;
+        node.image.allocated = v.allocation;
+      }
+    }
+  }
+  recomputePool(conn, p);
+}
+
+export function volumeTarget(vol: Volume): XmlEl {
+  return el("target", {}, [el("path", {}, [vol.path])]);
+}
+
+export { basename };

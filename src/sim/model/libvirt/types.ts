@@ -1,0 +1,147 @@
+// The libvirt host model's state: connections' domains, networks, storage pools, filters, as plain data.
+import type { XmlEl } from "./xml";
+
+/** A libvirt error as the library reports it: a stable code and the message virsh prints after "error: ". */
+export interface LvError {
+  code: string;
+  message: string;
+}
+
+export const lvErr = (code: string, message: string): LvError => ({ code, message });
+export const isLvError = (x: unknown): x is LvError => typeof x === "object" && x !== null && "code" in x && "message" in x && !("def" in x);
+
+/** Which driver behaviour a connection has: libvirt's test driver or a real host (QEMU/KVM, Xen). */
+export type DriverKind = "test" | "qemu" | "xen";
+
+export type DomainState = "nostate" | "running" | "blocked" | "paused" | "shutdown" | "shutoff" | "crashed" | "pmsuspended";
+
+export interface Snapshot {
+  name: string;
+  description?: string;
+  /** Domain state when taken (running, paused, shutoff, disk-snapshot ...). */
+  state: string;
+  parent?: string;
+  /** Epoch seconds. */
+  creationTime: number;
+  memory: "no" | "internal" | "external";
+  disks: { name: string; snapshot: string }[];
+  /** The domain definition captured with the snapshot. */
+  domain?: XmlEl;
+}
+
+export interface Domain {
+  uuid: string;
+  /** The running definition while active, the persistent one while inactive. */
+  def: XmlEl;
+  /** The persistent (next boot) definition while the domain runs, when it differs from `def`. */
+  newDef?: XmlEl;
+  persistent: boolean;
+  autostart: boolean;
+  state: DomainState;
+  /** Reason keyword as virsh prints it in `domstate --reason` (booted, user, destroyed, unknown ...). */
+  reason: string;
+  /** -1 while inactive. */
+  id: number;
+  managedSave: boolean;
+  /** Snapshots in creation order. */
+  snapshots: Snapshot[];
+  currentSnapshot?: string;
+  /** vCPU number → CPU list string (vcpupin). */
+  vcpuPins: Record<number, string>;
+  /** Live vCPU count when it differs from the definition (setvcpus --live). */
+  liveVcpus?: number;
+  /** World clock (ms) when the domain last started; for CPU time. */
+  startedAt?: number;
+}
+
+export interface Network {
+  uuid: string;
+  def: XmlEl;
+  newDef?: XmlEl;
+  active: boolean;
+  persistent: boolean;
+  autostart: boolean;
+}
+
+export interface Volume {
+  name: string;
+  /** Full path; also its key for file-based pools. */
+  path: string;
+  type: "file" | "block" | "dir" | "network" | "netdir" | "ploop";
+  /** Bytes. */
+  capacity: number;
+  allocation: number;
+  format?: string;
+  backing?: { path: string; format?: string };
+}
+
+export interface Pool {
+  uuid: string;
+  /** Pool definition (without the capacity figures, which come from the state). */
+  def: XmlEl;
+  active: boolean;
+  persistent: boolean;
+  autostart: boolean;
+  volumes: Volume[];
+  /** Bytes. */
+  capacity: number;
+  allocation: number;
+  available: number;
+}
+
+export interface HostInterface {
+  name: string;
+  def: XmlEl;
+  active: boolean;
+}
+
+export interface NwFilter {
+  uuid: string;
+  name: string;
+  def: XmlEl;
+}
+
+export interface NodeInfo {
+  model: string;
+  /** KiB. */
+  memory: number;
+  cpus: number;
+  mhz: number;
+  nodes: number;
+  sockets: number;
+  cores: number;
+  threads: number;
+}
+
+export interface DhcpLease {
+  network: string;
+  mac: string;
+  ip: string;
+  prefix: number;
+  hostname?: string;
+  clientId?: string;
+  /** Epoch seconds. */
+  expiry: number;
+}
+
+/** One hypervisor connection's objects: what `virsh -c URI` talks to. */
+export interface LibvirtConn {
+  driver: DriverKind;
+  /** The canonical URI `virsh uri` prints. */
+  uri: string;
+  node: NodeInfo;
+  domains: Domain[];
+  nextDomId: number;
+  networks: Network[];
+  pools: Pool[];
+  interfaces: HostInterface[];
+  nwfilters: NwFilter[];
+  leases: DhcpLease[];
+  /** Whether this connection keeps its files on the host filesystem (/etc/libvirt ...). */
+  files: boolean;
+}
+
+/** host.subsystems.libvirt: the connections a host serves, keyed by canonical URI. */
+export interface LibvirtHost {
+  conns: Record<string, LibvirtConn>;
+}

@@ -1,0 +1,54 @@
+// libvirt's scaled integers (virScaleInteger) and virsh's pretty capacities.
+import { lvErr, type LvError } from "./types";
+
+/**
+ * Scale `value` by a unit suffix as libvirt does: b/bytes, then k/m/g/t/p/e optionally followed by "iB"
+ * (powers of 1024) or "B" (powers of 1000); a bare letter means 1024s. `scale` is the unit of a bare number.
+ */
+export function scaleInteger(value: bigint, suffix: string, scale: bigint, limit: bigint): bigint | LvError {
+  let s = suffix;
+  let mult: bigint;
+  if (s === "") mult = scale;
+  else {
+    const lower = s.toLowerCase();
+    if (lower === "b" || lower === "byte" || lower === "bytes") mult = 1n;
+    else {
+      let base = 1024n;
+      if (s.length === 1) base = 1024n;
+      else if (s.length === 3 && s.slice(1) === "iB") base = 1024n;
+      else if (s.length === 2 && s[1] === "B") base = 1000n;
+      else return lvErr("INVALID_ARG", `invalid argument: unknown suffix '${suffix}'`);
+      const pow = "kmgtpe".indexOf(s[0]!.toLowerCase());
+      if (pow < 0) return lvErr("INVALID_ARG", `invalid argument: unknown suffix '${suffix}'`);
+      mult = base ** BigInt(pow + 1);
+    }
+  }
+  if (value > limit / mult) return lvErr("OVERFLOW", `value too large: ${value}${suffix}`);
+  return value * mult;
+}
+
+/** Split "10G" into digits and suffix like strtoull would; null when no digits lead. */
+export function splitScaled(text: string): { num: bigint; suffix: string } | null {
+  const m = /^\s*(\+?)(\d+)(.*)$/.exec(text);
+  if (!m) return null;
+  return { num: BigInt(m[2]!), suffix: m[3]! };
+}
+
+export const ULLONG_MAX = 18446744073709551615n;
+
+/** virsh's vshPrettyCapacity: value and unit, e.g. [20, "GiB"]. */
+export function prettyCapacity(bytes: number): [number, string] {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+  let limit = 1024;
+  for (let i = 0; i < units.length - 1; i++) {
+    if (bytes < limit) return [i === 0 ? bytes : bytes / (limit / 1024), units[i]!];
+    limit *= 1024;
+  }
+  return [bytes / (limit / 1024), "EiB"];
+}
+
+/** "20.00 GiB" as virsh prints capacities. */
+export function prettyBytes(bytes: number): string {
+  const [v, u] = prettyCapacity(bytes);
+  return `${v.toFixed(2)} ${u}`;
+}

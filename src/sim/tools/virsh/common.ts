@@ -1,0 +1,216 @@
+// Shared pieces of virsh handlers: object lookups with virsh's messages, numeric options, unsupported APIs.
+import type { Domain, LvError, Network, Pool, Volume } from "../../model/libvirt/types";
+import { lvErr } from "../../model/libvirt/types";
+import { lookupNetwork, noNetwork } from "../../model/libvirt/networks";
+import { findVolume, findVolumeAnywhere, lookupPool, noPool, noVolume } from "../../model/libvirt/storage";
+import { scaleInteger, splitScaled, ULLONG_MAX } from "../../model/libvirt/units";
+import { OptError, strToLong, type Opts } from "./parse";
+import type { Virsh } from "./runtime";
+
+export type Handler = (v: Virsh, o: Opts) => boolean;
+
+/** vshCommandOptStringReq with its "Option argument is empty" message; undefined means the command fails. */
+export function optStr(v: Virsh, o: Opts, name: string): { value: string | undefined } | undefined {
+  try {
+    return { value: o.str(name) };
+  } catch (e) {
+    if (e instanceof OptError) {
+      v.error(e.message);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** virshCommandOptDomain: by ID, UUID or name; "failed to get domain" when none matches. */
+export function optDomain(v: Virsh, o: Opts, optname = "domain"): { dom: Domain; name: string } | undefined {
+  const s = optStr(v, o, optname);
+  if (!s || s.value === undefined) return undefined;
+  const name = s.value;
+  let d: Domain | undefined;
+  if (/^\s*[+-]?\d+$/.test(name) && strToLong(name, "int") !== null && Number(strToLong(name, "int")) >= 0) {
+    const id = Number(strToLong(name, "int"));
+    d = v.conn.domains.find((x) => x.id === id && x.state !== "shutoff");
+  }
+  if (!d && name.length === 36) {
+    const hex = name.toLowerCase().replace(/-/g, "");
+    d = v.conn.domains.find((x) => x.uuid.replace(/-/g, "") === hex);
+  }
+  if (!d) d = v.conn.domains.find((x) => childName(x) === name);
+  v.lastError = undefined;
+  if (!d) {
+    v.error(`failed to get domain '${name}'`);
+    return undefined;
+  }
+  return { dom: d, name };
+}
+
+const childName = (d: Domain) => (d.def.children.find((c) => typeof c === "object" && c.name === "name") as { children: string[] }).children.join("");
+
+export function optNetwork(v: Virsh, o: Opts, optname = "network"): { net: Network; name: string } | undefined {
+  const s = optStr(v, o, optname);
+  if (!s || s.value === undefined) return undefined;
+  const name = s.value;
+  const n = lookupNetwork(v.conn, name);
+  if (!n) {
+    v.lastError = noNetwork(name);
+    v.error(`failed to get network '${name}'`);
+    return undefined;
+  }
+  return { net: n, name };
+}
+
+export function optPool(v: Virsh, o: Opts, optname = "pool"): { pool: Pool; name: string } | undefined {
+  const s = optStr(v, o, optname);
+  if (!s || s.value === undefined) return undefined;
+  const name = s.value;
+  const p = lookupPool(v.conn, name);
+  if (!p) {
+    v.lastError = noPool(name);
+    v.error(`failed to get pool '${name}'`);
+    return undefined;
+  }
+  return { pool: p, name };
+}
+
+/** virshCommandOptVolBy: --pool then name; otherwise key/path across active pools. */
+export function optVol(v: Virsh, o: Opts, optname = "vol", poolopt: string | null = "pool"): { vol: Volume; pool: Pool; name: string } | undefined {
+  const s = optStr(v, o, optname);
+  if (!s || s.value === undefined) return undefined;
+  const n = s.value;
+  let pool: Pool | undefined;
+  if (poolopt) {
+    const ps = optStr(v, o, poolopt);
+    if (!ps) return undefined;
+    if (ps.value !== undefined) {
+      const p = optPool(v, o, poolopt);
+      if (!p) return undefined;
+      pool = p.pool;
+      if (!pool.active) {
+        v.lastError = undefined;
+        v.error(`pool '${ps.value}' is not active`);
+        return undefined;
+      }
+    }
+  }
+  let vol: Volume | undefined;
+  let inPool: Pool | undefined;
+  if (pool) {
+    vol = pool.volumes.find((x) => x.name === n);
+    inPool = pool;
+  }
+  if (!vol) {
+    const any = findVolumeAnywhere(v.conn, n);
+    if (any) {
+      vol = any.vol;
+      inPool = any.pool;
+    }
+  }
+  if (!vol) {
+    v.lastError = noVolume(n);
+    if (pool || !poolopt) v.error(`failed to get vol '${n}'`);
+    else v.error(`failed to get vol '${n}', specifying --${poolopt} might help`);
+    return undefined;
+  }
+  v.lastError = undefined;
+  if (pool && inPool && inPool.uuid !== pool.uuid) {
+    v.error(`Requested volume '${n}' is not in pool '${(pool.def.children[0] as { children: string[] }).children.join("")}'`);
+    return undefined;
+  }
+  return { vol, pool: inPool!, name: n };
+}
+
+export { findVolume };
+
+/** vshCommandOptInt & co.: undefined when absent, null after printing the error for a bad value. */
+export function optNum(v: Virsh, o: Opts, name: string, kind: "int" | "uint" | "ull" | "ll", wrap = false): number | undefined | null {
+  const raw = o.raw(name);
+  if (raw === undefined) return undefined;
+  const n = strToLong(raw, kind, wrap);
+  if (n === null) {
+    v.error(`Numeric value '${raw}' for <${name}> option is malformed or out of range`);
+    return null;
+  }
+  return Number(n);
+}
+
+/** vshCommandOptScaledInt: a size with an optional unit suffix; `scale` is the unit of a bare number. */
+export function optScaled(v: Virsh, o: Opts, name: string, scale: bigint, max: bigint = ULLONG_MAX): number | undefined | null {
+  const raw = o.raw(name);
+  if (raw === undefined) return undefined;
+  const sp = /^[ \t]*(\d+)(.*)$/.exec(raw);
+  if (!sp || BigInt(sp[1]!) > ULLONG_MAX) {
+    v.error(`Scaled numeric value '${raw}' for <${name}> option is malformed or out of range`);
+    return null;
+  }
+  const r = scaleInteger(BigInt(sp[1]!), sp[2]!, scale, max);
+  if (typeof r !== "bigint") {
+    v.lastError = r;
+    v.error(`Scaled numeric value '${raw}' for <${name}> option is malformed or out of range`);
+    return null;
+  }
+  return Number(r);
+}
+
+/** virshVolSize / vshStrToScaledSize for vol-create-as sizes: "Malformed size X". */
+export function parseSize(v: Virsh, text: string): number | null {
+  const sp = splitScaled(text);
+  if (!sp) {
+    v.error(`Malformed size ${text}`);
+    return null;
+  }
+  const r = scaleInteger(sp.num, sp.suffix, 1n, ULLONG_MAX);
+  if (typeof r !== "bigint") {
+    v.lastError = r;
+    v.error(`Malformed size ${text}`);
+    return null;
+  }
+  return Number(r);
+}
+
+/** An API the connection's driver does not implement. */
+export const noSupport = (api: string): LvError => lvErr("NO_SUPPORT", `this function is not supported by the connection driver: ${api}`);
+export const unsupportedFlags = (flags: number, fn: string): LvError => lvErr("INVALID_ARG", `unsupported flags (0x${flags.toString(16)}) in function ${fn}`);
+
+/** VSH_EXCLUSIVE_OPTIONS: prints virsh's message and returns false when both are given. */
+export function exclusive(v: Virsh, o: Opts, a: string, b: string): boolean {
+  if (o.has(a) && o.has(b)) {
+    v.error(`Options --${a} and --${b} are mutually exclusive`);
+    return false;
+  }
+  return true;
+}
+
+export function requires(v: Virsh, o: Opts, a: string, b: string): boolean {
+  if (o.has(a) && !o.has(b)) {
+    v.error(`Option --${b} is required by option --${a}`);
+    return false;
+  }
+  return true;
+}
+
+/** The --live/--config/--current trio with virsh's checks; undefined after an error. */
+export function affectFlags(v: Virsh, o: Opts): { live: boolean; config: boolean } | undefined {
+  const current = o.has("current");
+  const live = o.has("live");
+  const config = o.has("config");
+  if (current && live) {
+    v.error("Options --current and --live are mutually exclusive");
+    return undefined;
+  }
+  if (current && config) {
+    v.error("Options --current and --config are mutually exclusive");
+    return undefined;
+  }
+  return { live, config };
+}
+
+/** Read an XML file named on the command line, with virsh's "Failed to open file" message. */
+export function readXmlFile(v: Virsh, file: string): string | undefined {
+  const r = v.readLocalFile(file);
+  if ("errno" in r) {
+    v.error(`Failed to open file '${file}': ${r.errno}`);
+    return undefined;
+  }
+  return r.text;
+}

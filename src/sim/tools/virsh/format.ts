@@ -1,0 +1,93 @@
+// virsh's output helpers: vshTable layout, pretty capacities, CPU maps.
+
+function safeEncode(s: string): [string, number] {
+  let o = "";
+  let w = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    const code = c.charCodeAt(0);
+    if ((c === "\\" && s[i + 1] === "x") || code < 0x20 || code === 0x7f) {
+      o += "\\x" + code.toString(16).padStart(2, "0");
+      w += 4;
+    } else {
+      o += c;
+      w += 1;
+    }
+  }
+  return [o, w];
+}
+
+/** vshTablePrintToStdout: cells padded to the widest of the column, dashes under the header. */
+export function table(header: string[], rows: string[][], withHeader = true): string {
+  const enc = [header, ...rows].map((r) => r.map(safeEncode));
+  const n = header.length;
+  const max = new Array<number>(n).fill(0);
+  for (let i = withHeader ? 0 : 1; i < enc.length; i++) enc[i]!.forEach(([, w], j) => (max[j] = Math.max(max[j]!, w)));
+  const line = (r: [string, number][]) => {
+    let s = "";
+    r.forEach(([t, w], j) => {
+      s += " " + t;
+      if (j < r.length - 1) s += " ".repeat(max[j]! - w + 2);
+    });
+    return s + "\n";
+  };
+  let o = "";
+  if (withHeader) {
+    o += line(enc[0]!);
+    o += max.map((m) => "-".repeat(m + 3)).join("") + "\n";
+  }
+  for (let i = 1; i < enc.length; i++) o += line(enc[i]!);
+  return o;
+}
+
+/** "%-15s %s\n" style key/value line used by dominfo, pool-info, net-info ... */
+export const kv = (key: string, value: string | number) => `${key.padEnd(15)} ${value}\n`;
+
+/** A CPU list ("0-3,6") as the y/- map virsh prints for `maxcpu` CPUs. */
+export function cpuMapString(cpus: Set<number>, maxcpu: number): string {
+  let s = "";
+  for (let i = 0; i < maxcpu; i++) s += cpus.has(i) ? "y" : "-";
+  return s;
+}
+
+/** Parse a libvirt CPU list ("0-3,^2,6") into a set; null when malformed. */
+export function parseCpuList(s: string): Set<number> | null {
+  const set = new Set<number>();
+  if (s.trim() === "") return null;
+  for (const part of s.split(",")) {
+    const p = part.trim();
+    const neg = p.startsWith("^");
+    const body = neg ? p.slice(1) : p;
+    const m = /^(\d+)(?:-(\d+))?$/.exec(body);
+    if (!m) return null;
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) return null;
+    for (let i = a; i <= b; i++) {
+      if (neg) set.delete(i);
+      else set.add(i);
+    }
+  }
+  return set;
+}
+
+/** virBitmapFormat: a set as "0-3,6". */
+export function formatCpuList(cpus: Set<number>): string {
+  const sorted = [...cpus].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let i = 0;
+  while (i < sorted.length) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+/** vshStrcasecmp-based sort used for names in virsh lists. */
+export const caseSort = (a: string, b: string) => {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+};

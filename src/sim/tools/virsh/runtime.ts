@@ -1,0 +1,182 @@
+// One virsh process: its options, its connection, its output, and the world it changes.
+import { current, isDraft, produce } from "immer";
+import { resolvePath, stat, type Fs } from "../../model/fs";
+import type { World } from "../../model/world";
+import { resolveUri, type Resolved } from "../../model/libvirt/connect";
+import { syncHostFiles } from "../../model/libvirt/files";
+import { lookupDomain } from "../../model/libvirt/domains";
+import type { Domain, LibvirtConn, LibvirtHost, LvError } from "../../model/libvirt/types";
+import type { Chunk, ToolContext } from "../../shell/tool";
+import { uuidFor, macFor } from "../../model/world";
+
+export class Virsh {
+  world: World;
+  out: Chunk[] = [];
+  quiet = false;
+  readonly = false;
+  timing = false;
+  /** The error a failed libvirt call left (vshReportError prints it when the command fails). */
+  lastError: LvError | undefined;
+  uri: string | undefined;
+  private res: Resolved | undefined;
+  /** A private connection (test:///default, other test files) lives only as long as this process. */
+  private local: LibvirtConn | undefined;
+  /** virsh's working directory (its `cd` changes it in interactive mode). */
+  cwd: string;
+  /** Set by `edit`-style commands: text to open in the learner's editor and what to do with the result. */
+  editRequest: { suffix: string; content: string; apply(edited: string | null): boolean } | undefined;
+
+  constructor(
+    readonly ctx: ToolContext,
+    world: World,
+  ) {
+    this.world = world;
+    this.cwd = ctx.cwd;
+  }
+
+  // ------------------------------------------------------------ output
+
+  print(text: string) {
+    if (text) this.out.push({ fd: 1, text });
+  }
+
+  /** vshPrintExtra: suppressed by -q. */
+  printExtra(text: string) {
+    if (!this.quiet && text) this.out.push({ fd: 1, text });
+  }
+
+  /** vshError: "error: MESSAGE" on stderr. */
+  error(message: string) {
+    this.out.push({ fd: 2, text: `error: ${message}\n` });
+  }
+
+  /** Remember a libvirt error for vshReportError; returns false so handlers can `return v.fail(e)`. */
+  fail(e: LvError): false {
+    this.lastError = e;
+    return false;
+  }
+
+  reportError() {
+    if (this.lastError) this.error(this.lastError.message);
+    this.lastError = undefined;
+  }
+
+  // ------------------------------------------------------------ connection
+
+  connect(uri: string): LvError | undefined {
+    const r = resolveUri(this.world, this.ctx.host, uri);
+    if ("code" in r) return r;
+    this.res = r;
+    this.uri = uri;
+    this.local = r.kind === "local" ? r.conn : undefined;
+    return undefined;
+  }
+
+  get connected(): boolean {
+    return this.res !== undefined;
+  }
+
+  /** The host that serves the connection (host2 for qemu+ssh://host2/system). */
+  get hostName(): string {
+    return this.res?.host ?? this.ctx.host;
+  }
+
+  get conn(): LibvirtConn {
+    if (!this.res) throw new Error("virsh: not connected");
+    if (this.res.kind === "local") return this.local!;
+    const lv = this.world.hosts[this.res.host]!.subsystems.libvirt as LibvirtHost;
+    return lv.conns[this.res.key]!;
+  }
+
+  get fs(): Fs {
+    return this.world.hosts[this.ctx.host]!.fs;
+  }
+
+  get now(): number {
+    return this.world.clock;
+  }
+
+  /** Ids for new objects come from the world's counter so runs repeat exactly. */
+  freshUuid = (): string => {
+    const u = uuidFor(this.world.seq);
+    this.world = { ...this.world, seq: this.world.seq + 1 };
+    return u;
+  };
+
+  freshMac = (): string => {
+    const m = macFor(this.world.seq);
+    this.world = { ...this.world, seq: this.world.seq + 1 };
+    return m;
+  };
+
+  /**
+   * Apply a transition to the connection (and, for real hosts, the serving host's filesystem). When the
+   * transition returns an LvError nothing changes.
+   */
+  mutate<T>(fn: (c: LibvirtConn, fs: Fs | undefined) => T): T {
+    const r = this.res!;
+    if (r.kind === "local") {
+      let result!: T;
+      let bad = false;
+      const next = produce(this.local!, (d) => {
+        result = detach(fn(d, undefined));
+        bad = isErr(result);
+      });
+      if (!bad) this.local = next;
+      return result;
+    }
+    let result!: T;
+    let bad = false;
+    const next = produce(this.world, (w) => {
+      const h = w.hosts[r.host]!;
+      const c = (h.subsystems.libvirt as LibvirtHost).conns[r.key]!;
+      result = detach(fn(c, c.files ? h.fs : undefined));
+      bad = isErr(result);
+      if (!bad && c.files) syncHostFiles(h.fs, c, Math.floor(w.clock / 1000), r.host);
+    });
+    if (!bad) this.world = next;
+    return result;
+  }
+
+  /** Change one domain (found again inside the draft by UUID). */
+  mutateDomain<T>(dom: Domain, fn: (d: Domain, c: LibvirtConn, fs: Fs | undefined) => T): T {
+    return this.mutate((c, fs) => {
+      const d = c.domains.find((x) => x.uuid === dom.uuid)!;
+      return fn(d, c, fs);
+    });
+  }
+
+  /** Write a file on the local host (save images, edit temp files). */
+  writeLocalFile(path: string, content: string) {
+    this.world = produce(this.world, (w) => {
+      const fs = w.hosts[this.ctx.host]!.fs;
+      const now = Math.floor(w.clock / 1000);
+      const real = resolvePath(this.cwd, path);
+      fs[real] = { kind: "file", mode: 0o600, owner: this.ctx.user, group: this.ctx.user, mtime: now, content };
+    });
+  }
+
+  readLocalFile(path: string): { text: string } | { errno: string } {
+    const real = resolvePath(this.cwd, path);
+    const n = stat(this.fs, real);
+    if (!n) return { errno: "No such file or directory" };
+    if (n.kind === "dir") return { errno: "Is a directory" };
+    if (n.kind !== "file") return { errno: "No such file or directory" };
+    return { text: n.content };
+  }
+
+  absPath(path: string): string {
+    return resolvePath(this.cwd, path);
+  }
+
+  lookupDomain(key: string): Domain | undefined {
+    return lookupDomain(this.conn, key);
+  }
+}
+
+const isErr = (x: unknown) => typeof x === "object" && x !== null && "code" in x && "message" in x && Object.keys(x).length === 2;
+
+/** Results that leave a transition must not be live drafts. */
+function detach<T>(x: T): T {
+  return isDraft(x) ? (current(x as object) as T) : x;
+}
