@@ -41,8 +41,7 @@ export function parseYaml<S extends z.ZodType>(
   };
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const line = e.linePos?.[0]?.line ?? 1;
-      issues.push({ file, line: line + lineOffset, field: "(yaml)", message: e.message.split("\n")[0]! });
+      issues.push({ file, line: lineAt(e.pos[0]), field: "(yaml)", message: e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "") });
     }
     return { issues, lineOf, doc };
   }

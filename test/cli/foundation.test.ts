@@ -72,7 +72,7 @@ describe("lpic3 foundation", () => {
     expect(j.results[0]).toMatchObject({ kind: "note", objective: "351.4" });
     const plain = lpic3(["search", "libvirt"]);
     expect(plain.stdout).toMatch(/\[libvirt\]/i);
-    expect(lpic3(["search", "zzzyxq-nothing"]).status).toBe(1);
+    expect(lpic3(["search", "zzzyxqq"]).status).toBe(1);
   });
 });
 
@@ -97,13 +97,15 @@ describe("lpic3 content check", () => {
     const note = join(dir, "topics", "351.4.md");
     const text = readFileSync(note, "utf8").split("\n");
     // front matter: drop the weight line, break the YAML of another note, duplicate an anchor
-    writeFileSync(note, text.filter((l) => !l.startsWith("weight:")).join("\n"));
+    writeFileSync(note, text.filter((l) => !l.startsWith("weight:")).join("\n") + "\n## Again {#exam-traps}\n\nA second section with an anchor the note already uses.\n");
     const other = join(dir, "topics", "351.1.md");
     writeFileSync(other, readFileSync(other, "utf8").replace(/^title: (.*)$/m, "title: [unclosed"));
     const r = lpic3(["content", "check"], { env: { LPIC3_CONTENT_DIR: dir } });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/topics\/351\.4\.md:\d+: weight: required field is missing/);
-    expect(r.stderr).toMatch(/topics\/351\.1\.md:3: \(yaml\): /);
+    expect(r.stderr).toMatch(/topics\/351\.4\.md:\d+: \(anchor\): duplicate anchor '#exam-traps' \(first used on line \d+\)/);
+    // the parser notices the unclosed [ where the next key starts
+    expect(r.stderr).toMatch(/topics\/351\.1\.md:4: \(yaml\): Flow sequence in block collection must be sufficiently indented and end with a \]\n/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -111,10 +113,13 @@ describe("lpic3 content check", () => {
     const dir = copy();
     const note = join(dir, "topics", "351.4.md");
     writeFileSync(note, readFileSync(note, "utf8") + "\nSee [nowhere](351.3#no-such-anchor).\n");
+    const bank = join(dir, "quizzes", "351.2.yaml");
+    writeFileSync(bank, readFileSync(bank, "utf8").replace('id: "351.2-002"', 'id: "351.2-001"'));
     const r = lpic3(["content", "check", "--json"], { env: { LPIC3_CONTENT_DIR: dir } });
     expect(r.status).toBe(2);
     const j = JSON.parse(r.stdout);
     expect(j.ok).toBe(false);
     expect(j.errors).toContainEqual(expect.objectContaining({ field: "(link)", message: expect.stringContaining("351.3#no-such-anchor") }));
+    expect(j.errors).toContainEqual(expect.objectContaining({ file: expect.stringMatching(/quizzes\/351\.2\.yaml$/), field: "questions[1].id", message: expect.stringContaining("duplicate id '351.2-001'") }));
   });
 });
