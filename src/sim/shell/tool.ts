@@ -74,6 +74,12 @@ export interface Tool {
   run(ctx: ToolContext, args: string[]): ToolResult;
   /** Candidates for the word being completed; `args` are the words before it. */
   complete?(ctx: ToolContext, args: string[], partial: string): string[];
+  /**
+   * Syntax check without running: the usage error the real tool would print for this command line (unknown
+   * subcommand or option, missing or surplus argument, malformed value), or null when the line is well formed.
+   * `lpic3 content check` uses it to keep every command in the notes valid.
+   */
+  check?(args: string[]): string | null;
 }
 
 export const out = (text: string): Chunk => ({ fd: 1, text });
