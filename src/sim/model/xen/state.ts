@@ -23,6 +23,8 @@ export interface XenDisk {
   state: number;
   evtch: number;
   ringRef: number;
+  /** Size of the backing object in 512-byte sectors (0 for an empty drive). */
+  sectors: number;
 }
 
 export interface XenNic {
@@ -99,8 +101,16 @@ export interface XenDomain {
   tty: string;
   /** Lines the guest has written to its console so far. */
   console: string[];
-  /** Root password shown in the console's login (for the lesson only). */
+  /** How many console lines a console client has already shown. */
+  consoleSeen: number;
+  /** The guest OS, as its login banner names it. */
   osName: string;
+  /** Balloon target when it differs from the allocation (memory/target), KiB. */
+  targetKiB?: number;
+  /** A shutdown request a paused guest will act on once unpaused. */
+  requested?: "poweroff" | "reboot";
+  /** xl mem-set has run (libxl then also writes /vm/<uuid>/memory). */
+  memSet?: boolean;
 }
 
 export interface XenCpupool {
