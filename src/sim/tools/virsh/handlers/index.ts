@@ -1,7 +1,17 @@
 // Every virsh command the simulator implements, by name (the rest report the driver lacks the API).
 import type { Handler } from "../common";
 import { DOMAIN_HANDLERS } from "./domain";
+import { DEVICE_HANDLERS } from "./devices";
+import { STORAGE_HANDLERS } from "./storage";
+import { NETWORK_HANDLERS } from "./network";
+import { SNAPSHOT_HANDLERS } from "./snapshot";
+import { HOST_HANDLERS } from "./host";
 
 export const HANDLERS: Record<string, Handler> = {
   ...DOMAIN_HANDLERS,
+  ...DEVICE_HANDLERS,
+  ...STORAGE_HANDLERS,
+  ...NETWORK_HANDLERS,
+  ...SNAPSHOT_HANDLERS,
+  ...HOST_HANDLERS,
 };

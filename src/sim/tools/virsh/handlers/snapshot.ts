@@ -1,0 +1,427 @@
+// virsh snapshot commands: create, create-as, list (table, --tree, filters), current, info, dumpxml, parent,
+// revert, delete.
+import * as D from "../../../model/libvirt/domains";
+import { disksOf } from "../../../model/libvirt/domain-xml";
+import { lvErr, type Domain, type Snapshot } from "../../../model/libvirt/types";
+import { child, childText, el, formatXml, kids, parseXml, stripWs, syntaxErrorText, type XmlEl } from "../../../model/libvirt/xml";
+import { newImage } from "../../../model/image";
+import { exclusive, optDomain, optStr, readXmlFile, unsupportedFlags, type Handler } from "../common";
+import { caseSort, kv, table } from "../format";
+import type { Opts } from "../parse";
+import type { Virsh } from "../runtime";
+import { syncImageSnapshots } from "../../../model/libvirt/images";
+
+const isTest = (v: Virsh) => v.conn.driver === "test";
+
+export function snapshotXml(d: Domain, s: Snapshot): XmlEl {
+  const ks: XmlEl[] = [el("name", {}, [s.name])];
+  if (s.description !== undefined) ks.push(el("description", {}, [s.description]));
+  ks.push(el("state", {}, [s.state]));
+  if (s.parent) ks.push(el("parent", {}, [el("name", {}, [s.parent])]));
+  ks.push(el("creationTime", {}, [String(s.creationTime)]));
+  ks.push(el("memory", { snapshot: s.memory }));
+  if (s.disks.length) ks.push(el("disks", {}, s.disks.map((k) => el("disk", { name: k.name, snapshot: k.snapshot }))));
+  if (s.domain) ks.push({ ...s.domain, attrs: { type: s.domain.attrs.type! } });
+  return el("domainsnapshot", {}, ks);
+}
+
+const FLAG = { redefine: 1, current: 2, "no-metadata": 4, halt: 8, "disk-only": 16, "reuse-external": 32, quiesce: 64, atomic: 128, live: 256, validate: 512 } as const;
+
+function createFlags(o: Opts): number {
+  let f = 0;
+  for (const [k, bit] of Object.entries(FLAG)) if (o.has(k)) f |= bit;
+  return f;
+}
+
+/** virshSnapshotCreate + the driver: make the snapshot described by `xml`. */
+function createFromXml(v: Virsh, dom: Domain, xmlText: string, flags: number, from?: string): boolean {
+  if (isTest(v)) {
+    const bad = flags & (FLAG["no-metadata"] | FLAG["disk-only"] | FLAG["reuse-external"]);
+    if (bad) return v.fail(unsupportedFlags(bad, "testDomainSnapshotCreateXML"));
+  }
+  if (flags & FLAG.halt && !dom.persistent) {
+    v.error("cannot halt after snapshot of transient domain");
+    return false;
+  }
+  const p = parseXml(xmlText);
+  if ("error" in p) return v.fail(lvErr("XML_DETAIL", syntaxErrorText(p.error, "(domain_snapshot)")));
+  const root = stripWs(p.root);
+  if (root.name !== "domainsnapshot") return v.fail(lvErr("XML_ERROR", `XML error: expecting root element of 'domainsnapshot', not '${root.name}'`));
+  const now = Math.floor(v.now / 1000);
+  const name = childText(root, "name")?.trim() || String(now);
+  const description = childText(root, "description");
+  const diskOnly = !!(flags & FLAG["disk-only"]);
+  const specDisks = kids(child(root, "disks"), "disk").map((k) => ({ name: k.attrs.name ?? "", snapshot: k.attrs.snapshot ?? (diskOnly ? "external" : "internal") }));
+  if (!isTest(v) && !diskOnly) {
+    for (const disk of disksOf(dom.def)) {
+      if (disk.device !== "disk" || disk.readonly) continue;
+      const spec = specDisks.find((s) => s.name === disk.target);
+      if (spec?.snapshot === "no") continue;
+      if (disk.format !== "qcow2") return v.fail(lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: internal snapshot for disk ${disk.target} unsupported for storage type ${disk.format ?? "raw"}`));
+    }
+  }
+  const res = v.mutateDomain(dom, (d, c, fs) => {
+    if (diskOnly) {
+      if (D.findSnapshot(d, name)) return lvErr("OPERATION_FAILED", `operation failed: domain moment ${name} already exists`);
+      const disks: Snapshot["disks"] = [];
+      let def = d.def;
+      for (const disk of disksOf(d.def)) {
+        if (disk.device !== "disk" || !disk.source) {
+          disks.push({ name: disk.target, snapshot: "no" });
+          continue;
+        }
+        const overlay = disk.source.replace(/\.[^./]+$/, "") + `.${name}`;
+        if (fs) {
+          if (fs[overlay]) return lvErr("OPERATION_INVALID", `Requested operation is not valid: external snapshot file for disk ${disk.target} already exists and is not a block device: ${overlay}`);
+          const base = fs[disk.source];
+          const size = base && base.kind === "file" && base.image ? base.image.virtualSize : 0;
+          fs[overlay] = { kind: "file", mode: 0o600, owner: "root", group: "root", mtime: now, content: "", image: newImage("qcow2", size, { backingFile: disk.source, backingFormat: disk.format ?? "raw" }) };
+        }
+        def = swapSource(def, disk.target, overlay);
+        disks.push({ name: disk.target, snapshot: "external" });
+      }
+      const snap = D.createSnapshot(d, { name, ...(description !== undefined ? { description } : {}), creationTime: now, memory: "no", disks, halt: !!(flags & FLAG.halt) }, c);
+      if ("code" in snap) return snap;
+      snap.state = "disk-snapshot";
+      snap.memory = "no";
+      if (D.isActive(d)) {
+        d.def = def;
+        if (d.newDef) d.newDef = swapAll(d.newDef, def);
+      } else d.def = def;
+      return snap;
+    }
+    const snap = D.createSnapshot(d, { name, ...(description !== undefined ? { description } : {}), creationTime: now, memory: "internal", ...(specDisks.length ? { disks: mergeDisks(d, specDisks) } : {}), halt: !!(flags & FLAG.halt) }, c);
+    if ("code" in snap) return snap;
+    if (fs) syncImageSnapshots(fs, d, now);
+    return snap;
+  });
+  if ("code" in res) return v.fail(res);
+  v.printExtra(from !== undefined ? `Domain snapshot ${name} created from '${from}'` : `Domain snapshot ${name} created`);
+  return true;
+}
+
+function mergeDisks(d: Domain, spec: Snapshot["disks"]): Snapshot["disks"] {
+  return disksOf(d.def).map((k) => spec.find((s) => s.name === k.target) ?? { name: k.target, snapshot: k.device === "cdrom" || k.readonly ? "no" : "internal" });
+}
+
+function swapSource(def: XmlEl, target: string, file: string): XmlEl {
+  return {
+    ...def,
+    children: def.children.map((c) =>
+      typeof c === "object" && c.name === "devices"
+        ? {
+            ...c,
+            children: c.children.map((k) => {
+              if (typeof k !== "object" || k.name !== "disk" || child(k, "target")?.attrs.dev !== target) return k;
+              return { ...k, children: k.children.map((x) => (typeof x === "object" && x.name === "source" ? el("source", { file }) : typeof x === "object" && x.name === "driver" ? { ...x, attrs: { ...x.attrs, type: "qcow2" } } : x)) };
+            }),
+          }
+        : c,
+    ),
+  };
+}
+
+function swapAll(persistent: XmlEl, live: XmlEl): XmlEl {
+  let out = persistent;
+  for (const k of disksOf(live)) if (k.source) out = swapSource(out, k.target, k.source);
+  return out;
+}
+
+const snapshotCreate: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const file = o.strQuiet("xmlfile");
+  let text = "<domainsnapshot/>";
+  if (file !== undefined) {
+    const t = readXmlFile(v, file);
+    if (t === undefined) return false;
+    text = t;
+  }
+  return createFromXml(v, r.dom, text, createFlags(o), file);
+};
+
+const snapshotCreateAs: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const name = optStr(v, o, "name");
+  const desc = name ? optStr(v, o, "description") : undefined;
+  if (!name || !desc) return false;
+  let xml = "<domainsnapshot>\n";
+  if (name.value !== undefined) xml += `  <name>${esc(name.value)}</name>\n`;
+  if (desc.value !== undefined) xml += `  <description>${esc(desc.value)}</description>\n`;
+  const memspec = o.strQuiet("memspec");
+  if (memspec !== undefined) {
+    const m = /^(?:file=)?([^,]*)(?:,snapshot=(\w+))?$/.exec(memspec);
+    if (!m) {
+      v.error(`unable to parse memspec: ${memspec}`);
+      return false;
+    }
+    xml += `  <memory${m[2] ? ` snapshot='${m[2]}'` : ""}${m[1] ? ` file='${m[1]}'` : ""}/>\n`;
+  }
+  const specs = o.argv("diskspec");
+  if (specs.length) {
+    xml += "  <disks>\n";
+    for (const s of specs) {
+      const parts = s.split(",");
+      const attrs: string[] = [`name='${parts[0]}'`];
+      let inner = "";
+      for (const p of parts.slice(1)) {
+        const [k, val] = p.split("=");
+        if (k === "snapshot") attrs.push(`snapshot='${val}'`);
+        else if (k === "driver") inner += `      <driver type='${val}'/>\n`;
+        else if (k === "file") inner += `      <source file='${val}'/>\n`;
+        else if (k === "stype") attrs.push(`type='${val}'`);
+        else {
+          v.error(`unable to parse diskspec: ${s}`);
+          return false;
+        }
+      }
+      xml += inner ? `    <disk ${attrs.join(" ")}>\n${inner}    </disk>\n` : `    <disk ${attrs.join(" ")}/>\n`;
+    }
+    xml += "  </disks>\n";
+  }
+  xml += "</domainsnapshot>\n";
+  if (o.has("print-xml")) {
+    v.print(xml + "\n");
+    return true;
+  }
+  return createFromXml(v, r.dom, xml, createFlags(o));
+};
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
+
+/** virshLookupSnapshot: --snapshotname (or `arg`) or --current. */
+function lookupSnap(v: Virsh, o: Opts, dom: Domain, arg = "snapshotname", domname = ""): Snapshot | undefined {
+  const name = o.strQuiet(arg);
+  const current = o.has("current");
+  if (name !== undefined && current) {
+    v.error(`--${arg} and --current are mutually exclusive`);
+    return undefined;
+  }
+  if (name !== undefined) {
+    const s = D.findSnapshot(dom, name);
+    if (!s) v.lastError = D.noSnapshot(name);
+    return s;
+  }
+  if (current) {
+    const s = dom.currentSnapshot ? D.findSnapshot(dom, dom.currentSnapshot) : undefined;
+    if (!s) v.lastError = lvErr("NO_DOMAIN_SNAPSHOT", "Domain snapshot not found: the domain does not have a current snapshot");
+    return s;
+  }
+  v.error(`--${arg} or --current is required`);
+  void domname;
+  return undefined;
+}
+
+const fmtTime = (t: number) => {
+  const d = new Date(t * 1000);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+};
+
+const snapshotList: Handler = (v, o) => {
+  const tree = o.has("tree");
+  const name = o.has("name");
+  const parent = o.has("parent");
+  const roots = o.has("roots");
+  const current = o.has("current");
+  const from = o.strQuiet("from");
+  const pairs: [boolean, string, boolean, string][] = [
+    [tree, "tree", name, "name"],
+    [parent, "parent", roots, "roots"],
+    [parent, "parent", tree, "tree"],
+    [roots, "roots", tree, "tree"],
+    [roots, "roots", from !== undefined, "from"],
+    [roots, "roots", current, "current"],
+  ];
+  for (const [a, an, b, bn] of pairs)
+    if (a && b) {
+      v.error(`Options --${an} and --${bn} are mutually exclusive`);
+      return false;
+    }
+  for (const f of ["leaves", "no-leaves", "inactive", "active", "disk-only", "internal", "external"])
+    if (o.has(f) && tree) {
+      v.error(`--${f} and --tree are mutually exclusive`);
+      return false;
+    }
+  if (o.has("descendants") && from === undefined && !current) {
+    v.error("--descendants requires either --from or --current");
+    return false;
+  }
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const d = r.dom;
+  let snaps = [...d.snapshots];
+  if (from !== undefined || current) {
+    const start = from !== undefined ? D.findSnapshot(d, from) : d.currentSnapshot ? D.findSnapshot(d, d.currentSnapshot) : undefined;
+    if (!start) return v.fail(from !== undefined ? D.noSnapshot(from) : lvErr("NO_DOMAIN_SNAPSHOT", "Domain snapshot not found: the domain does not have a current snapshot"));
+    snaps = o.has("descendants") || tree ? D.descendantsOf(d, start.name) : D.childrenOf(d, start.name);
+    if (tree) snaps = [start, ...snaps];
+  }
+  if (roots) snaps = snaps.filter((s) => !s.parent);
+  const hasKids = (s: Snapshot) => d.snapshots.some((x) => x.parent === s.name);
+  if (o.has("leaves") && !o.has("no-leaves")) snaps = snaps.filter((s) => !hasKids(s));
+  if (o.has("no-leaves") && !o.has("leaves")) snaps = snaps.filter(hasKids);
+  const st = ["inactive", "active", "disk-only"].filter((f) => o.has(f));
+  if (st.length) snaps = snaps.filter((s) => (o.has("inactive") && s.state === "shutoff") || (o.has("active") && s.state !== "shutoff" && s.state !== "disk-snapshot") || (o.has("disk-only") && s.state === "disk-snapshot"));
+  if (o.has("internal") !== o.has("external")) snaps = snaps.filter((s) => (s.state === "disk-snapshot" || s.memory === "external") === o.has("external"));
+  if (o.has("topological")) {
+    const ordered: Snapshot[] = [];
+    const visit = (p: string | undefined) => {
+      for (const s of snaps.filter((x) => x.parent === p || (p === undefined && x.parent !== undefined && !snaps.some((y) => y.name === x.parent)))) {
+        if (ordered.includes(s)) continue;
+        ordered.push(s);
+        visit(s.name);
+      }
+    };
+    visit(undefined);
+    for (const s of snaps) if (!ordered.includes(s)) ordered.push(s);
+    snaps = ordered;
+  } else snaps.sort((a, b) => caseSort(a.name, b.name));
+  if (tree) {
+    let s = "";
+    const names = new Set(snaps.map((x) => x.name));
+    const parentOf = (x: Snapshot) => (x.parent && names.has(x.parent) ? x.parent : undefined);
+    const walk = (x: Snapshot, root: boolean, last: boolean, indent: string): string => {
+      let out = `${indent}${root ? "" : "+- "}${x.name}\n`;
+      let ind = indent;
+      if (!root) ind += (last ? " " : "|") + " ";
+      const kidsOf = snaps.filter((k) => parentOf(k) === x.name);
+      if (kidsOf.length) out += `${ind}  |\n`;
+      const inner = ind + "  ";
+      kidsOf.forEach((k, i) => (out += walk(k, false, i === kidsOf.length - 1, inner)));
+      if (!kidsOf.length && last) out += `${ind}\n`;
+      return out;
+    };
+    for (const x of snaps) if (!parentOf(x)) s += walk(x, true, true, "");
+    v.print(s);
+    return true;
+  }
+  if (name) {
+    v.print(snaps.map((x) => `${x.name}\n`).join(""));
+    return true;
+  }
+  const rows = snaps.map((x) => (parent ? [x.name, fmtTime(x.creationTime), x.state, x.parent ?? ""] : [x.name, fmtTime(x.creationTime), x.state]));
+  v.print(table(parent ? ["Name", "Creation Time", "State", "Parent"] : ["Name", "Creation Time", "State"], rows, !v.quiet));
+  return true;
+};
+
+const snapshotCurrent: Handler = (v, o) => {
+  if (!exclusive(v, o, "name", "snapshotname")) return false;
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const set = optStr(v, o, "snapshotname");
+  if (!set) return false;
+  if (set.value !== undefined) {
+    const s = D.findSnapshot(r.dom, set.value);
+    if (!s) return v.fail(D.noSnapshot(set.value));
+    v.mutateDomain(r.dom, (d) => {
+      d.currentSnapshot = set.value;
+      return undefined;
+    });
+    v.printExtra(`Snapshot ${set.value} set as current`);
+    return true;
+  }
+  const cur = r.dom.currentSnapshot ? D.findSnapshot(r.dom, r.dom.currentSnapshot) : undefined;
+  if (!cur) {
+    v.error(`domain '${r.name}' has no current snapshot`);
+    return false;
+  }
+  v.print(o.has("name") ? cur.name : formatXml(snapshotXml(r.dom, cur)));
+  return true;
+};
+
+const snapshotInfo: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const s = lookupSnap(v, o, r.dom, "snapshotname");
+  if (!s) return false;
+  const d = r.dom;
+  let out = kv("Name:", s.name) + kv("Domain:", D.nameOf(d)) + kv("Current:", d.currentSnapshot === s.name ? "yes" : "no") + kv("State:", s.state);
+  out += kv("Location:", s.state === "disk-snapshot" || s.memory === "external" ? "external" : "internal");
+  out += kv("Parent:", s.parent ?? "-");
+  out += kv("Children:", D.childrenOf(d, s.name).length) + kv("Descendants:", D.descendantsOf(d, s.name).length) + kv("Metadata:", "yes");
+  v.print(out);
+  return true;
+};
+
+const snapshotDumpxml: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const name = o.raw("snapshotname")!;
+  const s = D.findSnapshot(r.dom, name);
+  if (!s) return v.fail(D.noSnapshot(name));
+  v.print(formatXml(snapshotXml(r.dom, s)));
+  return true;
+};
+
+const snapshotParent: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const s = lookupSnap(v, o, r.dom, "snapshotname");
+  if (!s) return false;
+  if (!s.parent) {
+    v.error(`snapshot '${s.name}' has no parent`);
+    return false;
+  }
+  v.print(s.parent);
+  return true;
+};
+
+const snapshotRevert: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const s = lookupSnap(v, o, r.dom, "snapshotname");
+  if (!s) return false;
+  const running = o.has("running");
+  const paused = o.has("paused");
+  if (running && paused) {
+    v.error("Options --running and --paused are mutually exclusive");
+    return false;
+  }
+  if (s.state === "disk-snapshot" && !isTest(v)) return v.fail(lvErr("CONFIG_UNSUPPORTED", "unsupported configuration: reverting to external snapshot is not supported with this QEMU binary"));
+  const e = v.mutateDomain(r.dom, (d, c, fs) => {
+    const err = D.revertSnapshot(c, d, s.name, v.now, { running, paused });
+    if (err) return err;
+    if (fs) syncImageSnapshots(fs, d, Math.floor(v.now / 1000));
+    return undefined;
+  });
+  if (e) return v.fail(e);
+  v.printExtra(`Domain snapshot ${s.name} reverted\n`);
+  return true;
+};
+
+const snapshotDelete: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const s = lookupSnap(v, o, r.dom, "snapshotname");
+  if (!s) return false;
+  const childrenOnly = o.has("children-only");
+  const e = v.mutateDomain(r.dom, (d, _c, fs) => {
+    const err = D.deleteSnapshot(d, s.name, { children: o.has("children"), childrenOnly });
+    if (err) return err;
+    if (fs) syncImageSnapshots(fs, d, Math.floor(v.now / 1000));
+    return undefined;
+  });
+  if (e) {
+    v.lastError = e;
+    v.error(`Failed to delete snapshot ${s.name}`);
+    return false;
+  }
+  v.printExtra(childrenOnly ? `Domain snapshot ${s.name} children deleted\n` : `Domain snapshot ${s.name} deleted\n`);
+  return true;
+};
+
+export const SNAPSHOT_HANDLERS: Record<string, Handler> = {
+  "snapshot-create": snapshotCreate,
+  "snapshot-create-as": snapshotCreateAs,
+  "snapshot-list": snapshotList,
+  "snapshot-current": snapshotCurrent,
+  "snapshot-info": snapshotInfo,
+  "snapshot-dumpxml": snapshotDumpxml,
+  "snapshot-parent": snapshotParent,
+  "snapshot-revert": snapshotRevert,
+  "snapshot-delete": snapshotDelete,
+};
+
+export { table };
