@@ -38,7 +38,7 @@ while (true) {
     }
   }
   if (cur !== null) fields.push(cur);
-  const [name, , modifies, dryrun, desc, usage, options] = fields;
+  const [name, , dryrun, modifies, desc, usage, options] = fields;
   entries.push({ name, modifies: modifies === "1", dryrun: dryrun === "1", desc, usage, ...(options !== undefined && options !== null ? { options } : {}) });
   i = close + 1;
 }

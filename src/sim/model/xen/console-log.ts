@@ -39,6 +39,11 @@ export function bootLog(f: BootFacts): string[] {
     k(`DMI: Xen HVM domU, BIOS 4.17.7 11/04/2025`);
     k(`Hypervisor detected: Xen HVM`);
     k(`Xen version 4.17.`);
+  } else if (f.type === "pvh") {
+    k("BIOS-provided physical RAM map:");
+    k(`BIOS-e820: [mem 0x0000000000000000-0x${(f.memKiB * 1024 - 1).toString(16).padStart(16, "0")}] usable`);
+    k("Hypervisor detected: Xen HVM");
+    k("Booting paravirtualized kernel on Xen PVH");
   } else {
     k("Released 0 page(s)");
     k("BIOS-provided physical RAM map:");

@@ -86,8 +86,10 @@ export interface DomainConfig {
 
 /** What xl reads from /etc/xen/xl.conf and the host that changes how a domain config is read. */
 export interface XlGlobals {
-  vifBridge: string;
-  vifScript: string;
+  /** vif.default.bridge (or the deprecated defaultbridge) when xl.conf sets it; libxl's own default is xenbr0. */
+  vifBridge?: string;
+  /** vif.default.script (or vifscript) when xl.conf sets it; libxl's own default is vif-bridge. */
+  vifScript?: string;
   vifBackend?: string;
   vifGatewaydev?: string;
   claimMode: boolean;
@@ -99,7 +101,7 @@ export interface XlGlobals {
   nrCpus: number;
 }
 
-export const DEFAULT_GLOBALS: XlGlobals = { vifBridge: "xenbr0", vifScript: "vif-bridge", claimMode: true, runHotplugScripts: true, autoballoon: false, outputFormat: "json", nrCpus: 8 };
+export const DEFAULT_GLOBALS: XlGlobals = { claimMode: true, runHotplugScripts: true, autoballoon: false, outputFormat: "json", nrCpus: 8 };
 
 export interface ConfigRead {
   config?: DomainConfig;
@@ -417,7 +419,7 @@ function interpret(x: XluConfig, g: XlGlobals): { config?: DomainConfig; exit?: 
   }
   const vifs = x.getList("vif");
   if (Array.isArray(vifs)) {
-    const defaults: Partial<NicSpec> = { script: g.vifScript, bridge: g.vifBridge, ...(g.vifGatewaydev ? { gatewaydev: g.vifGatewaydev } : {}), ...(g.vifBackend ? { backendDomname: g.vifBackend } : {}) };
+    const defaults: Partial<NicSpec> = { ...(g.vifScript ? { script: g.vifScript } : {}), ...(g.vifBridge ? { bridge: g.vifBridge } : {}), ...(g.vifGatewaydev ? { gatewaydev: g.vifGatewaydev } : {}), ...(g.vifBackend ? { backendDomname: g.vifBackend } : {}) };
     const items = XluConfig.strings(vifs);
     for (let i = 0; i < items.length; i++) {
       const r = parseVifSpec(items[i]!, x.source, { ...defaults, devid: i });
@@ -548,7 +550,7 @@ function nicJson(n: NicSpec, live: boolean): Json {
     ip: n.ip,
     bridge: n.bridge,
     ifname: n.ifname,
-    script: n.script && n.script !== "vif-bridge" ? n.script : undefined,
+    script: n.script,
     nictype: n.nictype ?? (live ? "vif" : undefined),
     rate_bytes_per_interval: n.rateBytesPerInterval,
     rate_interval_usecs: n.rateIntervalUsecs,

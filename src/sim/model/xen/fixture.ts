@@ -43,6 +43,13 @@ const GuestFx = z.strictObject({
   pv_drivers: z.boolean().optional(),
   /** Listed in /etc/xen/auto (started by xendomains at boot). */
   auto: z.boolean().default(false),
+  /** I/O counters so far, per disk (blkback requests and sectors) and per vif (bytes and packets). */
+  io: z
+    .strictObject({
+      disks: z.array(z.strictObject({ rd: z.number().int().nonnegative(), wr: z.number().int().nonnegative(), rsect: z.number().int().nonnegative(), wsect: z.number().int().nonnegative() })).default([]),
+      nics: z.array(z.strictObject({ rx_bytes: z.number().int().nonnegative(), rx_pkts: z.number().int().nonnegative(), tx_bytes: z.number().int().nonnegative(), tx_pkts: z.number().int().nonnegative() })).default([]),
+    })
+    .optional(),
 });
 
 export const XenFx = z.strictObject({
@@ -51,6 +58,8 @@ export const XenFx = z.strictObject({
   scheduler: z.enum(["credit", "credit2"]).default("credit2"),
   /** How long the host has been up. */
   uptime: Duration.default("4d3h"),
+  /** Memory Xen keeps for itself (heap, page tables), MiB: what free_memory never shows. */
+  reserved_mib: z.number().int().nonnegative().default(30),
   bridges: z.array(z.string()).default(["xenbr0"]),
   /** Files the Xen setup adds (guest configs ...): absolute path → text. */
   files: z.record(z.string().regex(/^\//, "an absolute path"), z.string()).default({}),
@@ -186,7 +195,7 @@ export function loadXenSection(section: unknown, host: Host, world: World): Prob
     bootTime,
     scheduler: fx.scheduler,
     totalMiB,
-    xenOverheadMiB: 30,
+    xenOverheadMiB: fx.reserved_mib,
     domains: [],
     nextDomid: 1,
     cpupools: [{ id: 0, name: "Pool-0", sched: fx.scheduler, cpus: Array.from({ length: nrCpus }, (_, i) => i) }],
@@ -240,6 +249,23 @@ export function loadXenSection(section: unknown, host: Host, world: World): Prob
     } else if (g.state === "shutdown") {
       d.shutdown = 0;
       d.runAt = null;
+    }
+    if (g.io) {
+      const phy = d.disks.filter((k) => k.backend === "phy");
+      g.io.disks.forEach((c, i) => {
+        const k = phy[i];
+        if (!k) return;
+        const at = { rd: c.rd, wr: c.wr, rs: c.rsect, ws: c.wsect };
+        k.io = { base: up, at, rate: Object.fromEntries(Object.entries(at).map(([key, v]) => [key, up > 0 ? v / up : 0])) };
+      });
+      g.io.nics.forEach((c, i) => {
+        const n = d.nics[i];
+        if (!n) return;
+        const at = { rb: c.rx_bytes, rp: c.rx_pkts, tb: c.tx_bytes, tp: c.tx_pkts };
+        n.io = { base: up, at, rate: Object.fromEntries(Object.entries(at).map(([key, v]) => [key, up > 0 ? v / up : 0])) };
+      });
+    } else {
+      for (const k of d.disks) k.io = { ...k.io, base: 0 };
     }
     xlLog(host.fs, d.name, [`Waiting for domain ${d.name} (domid ${d.domid}) to die [pid ${2000 + d.domid * 37}]`], start);
     if (d.type === "hvm") put(host.fs, `/var/log/xen/qemu-dm-${d.name}.log`, `qemu-system-i386: -serial pty: char device redirected to /dev/pts/${Number(d.tty.replace(/\D/g, "")) + 1} (label serial0)\n`, Math.floor(start / 1000));

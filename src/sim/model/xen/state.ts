@@ -25,6 +25,20 @@ export interface XenDisk {
   ringRef: number;
   /** Size of the backing object in 512-byte sectors (0 for an empty drive). */
   sectors: number;
+  /** blkback request counters (xentop VBD_*): values at `base` running seconds, and growth per second. */
+  io: IoCounters;
+}
+
+/** Counters as measured at `base` (the domain's running seconds then) and their average growth per second. */
+export interface IoCounters {
+  base: number;
+  at: Record<string, number>;
+  rate: Record<string, number>;
+}
+
+/** A counter's value when the domain has run `run` seconds. */
+export function ioValue(io: IoCounters, key: string, run: number): number {
+  return Math.floor((io.at[key] ?? 0) + (io.rate[key] ?? 0) * Math.max(0, run - io.base));
 }
 
 export interface XenNic {
@@ -43,6 +57,8 @@ export interface XenNic {
   evtch: number;
   txRef: number;
   rxRef: number;
+  /** netback counters (xentop NET*): rb/rp received bytes/packets, tb/tp transmitted. */
+  io: IoCounters;
 }
 
 export type ShutdownReason = 0 | 1 | 2 | 3 | 4 | 5;
@@ -111,6 +127,8 @@ export interface XenDomain {
   requested?: "poweroff" | "reboot";
   /** xl mem-set has run (libxl then also writes /vm/<uuid>/memory). */
   memSet?: boolean;
+  /** A configuration stored by xl config-update, used when the domain is next rebuilt. */
+  updatedConfig?: DomainConfig;
 }
 
 export interface XenCpupool {
@@ -121,9 +139,11 @@ export interface XenCpupool {
 }
 
 export interface XsOp {
-  op: "write" | "rm";
+  op: "write" | "rm" | "chmod";
   path: string;
   value?: string;
+  /** chmod: the new permissions, owner first ("n0", "r1"). */
+  perms?: string[];
 }
 
 export interface XenHostInfo {

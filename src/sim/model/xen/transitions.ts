@@ -94,7 +94,7 @@ function diskSectors(fs: Fs, path: string): number {
   return Math.max(1, Math.floor(n.content.length / 512));
 }
 
-function makeDisk(spec: DiskSpec, type: string, evtch: number, fs: Fs): XenDisk {
+function makeDisk(spec: DiskSpec, type: string, evtch: number, fs?: Fs): XenDisk {
   const vdev = spec.vdev!;
   const emulatedCd = spec.isCdrom && type === "hvm";
   const backend: "phy" | "qdisk" = spec.backend === "qdisk" || emulatedCd || spec.format === "qcow2" || spec.format === "qcow" || spec.format === "vhd" || spec.format === "qed" ? "qdisk" : "phy";
@@ -110,11 +110,12 @@ function makeDisk(spec: DiskSpec, type: string, evtch: number, fs: Fs): XenDisk 
     state: emulatedCd ? 1 : 4,
     evtch: emulatedCd ? -1 : evtch,
     ringRef: emulatedCd ? -1 : evtch,
-    sectors: spec.pdevPath ? diskSectors(fs, spec.pdevPath) : 0,
+    sectors: spec.pdevPath && fs ? diskSectors(fs, spec.pdevPath) : 0,
+    io: { base: 0, at: {}, rate: emulatedCd || spec.isCdrom ? {} : { rd: 1.5, wr: 0.35, rs: 100, ws: 17 } },
   };
 }
 
-function makeNic(n: NicSpec, evtch: number, index: number): XenNic {
+function makeNic(n: NicSpec, evtch: number, index: number, traffic: boolean): XenNic {
   return {
     devid: n.devid ?? index,
     mac: n.mac!,
@@ -129,6 +130,7 @@ function makeNic(n: NicSpec, evtch: number, index: number): XenNic {
     evtch,
     txRef: 768 + index * 2,
     rxRef: 769 + index * 2,
+    io: { base: 0, at: {}, rate: traffic ? { rb: 3900, rp: 3.3, tb: 270, tp: 1.7 } : {} },
   };
 }
 
@@ -221,9 +223,16 @@ export function createDomain(host: Host, cfgIn: DomainConfig, o: CreateOptions):
     }
   }
 
-  let evt = 8;
-  const disks = c.disks.map((d) => makeDisk(d, c.type, evt++, fs));
-  const nics = c.nics.map((n, i) => makeNic(n, evt++, i));
+  // event channels 1 and 2 are the store and console; an HVM guest's device model takes one per vCPU
+  let evt = 8 + (c.type === "hvm" ? c.maxVcpus : 0);
+  const disks: XenDisk[] = [];
+  for (const d of c.disks) {
+    const emulated = d.isCdrom && c.type === "hvm";
+    disks.push(makeDisk(d, c.type, emulated ? -1 : evt, fs));
+    if (!emulated) evt++;
+  }
+  const traffic = c.type !== "hvm" || (o.carry?.pvDrivers ?? c.hvm?.xenPlatformPci !== false);
+  const nics = c.nics.map((n, i) => makeNic(n, evt++, i, traffic));
   if (o.carry) nics.forEach((n, i) => (n.mac = o.carry!.macs[i] ?? n.mac));
   const maxV = c.maxVcpus;
   const online = o.carry?.onlineVcpus ?? Math.min(c.availVcpus ?? maxV, maxV);
@@ -240,7 +249,7 @@ export function createDomain(host: Host, cfgIn: DomainConfig, o: CreateOptions):
     config: c,
     memKiB,
     staticMaxKiB: o.carry?.staticMaxKiB ?? c.maxMemKiB!,
-    hvMaxKiB: memKiB + MAXMEM_CONSTANT_KIB + (c.type === "hvm" ? (c.videoMemKiB ?? 0) : 0),
+    hvMaxKiB: memKiB + MAXMEM_CONSTANT_KIB,
     maxVcpus: maxV,
     onlineVcpus: online,
     hard,
@@ -286,6 +295,11 @@ export function destroyDomain(x: XenState, domid: number) {
  * Bring the host up to `now`: guests that were asked to shut down or reboot finish doing so, and the
  * xl monitor applies on_poweroff / on_reboot / on_crash. Returns true when something changed.
  */
+/** True when `settle` has work to do at `now` (lets callers skip an immer round-trip). */
+export function needsSettle(x: XenState | undefined, now: number): boolean {
+  return !!x && x.domains.some((d) => d.pending !== undefined && d.pending.at <= now);
+}
+
 export function settle(host: Host, now: number, ids: Ids): boolean {
   const x = xenOf(host);
   if (!x) return false;
@@ -326,7 +340,8 @@ export function guestShutdown(host: Host, d: XenDomain, reason: ShutdownReason, 
   }
   if (action === "destroy" || action === "restart" || action === "rename-restart" || action === "soft-reset") {
     log.push(`Domain ${d.domid} needs to be cleaned up: destroying the domain`);
-    const keep = { config: c, monitored: d.monitored, name: d.name };
+    const keep = { config: d.updatedConfig ?? c, monitored: d.monitored, name: d.name };
+    if (d.updatedConfig) log.push('"xl" configuration found, using it');
     destroyDomain(x, d.domid);
     if (action === "destroy") {
       log.push("Done. Exiting now");
@@ -412,7 +427,7 @@ export function setMemoryTarget(x: XenState, domid: number, kib: number, arg: st
     d.memKiB = d.memKiB + Math.max(0, freeMemoryMiB(x) * 1024 - 1024);
   } else d.memKiB = Math.max(0, target);
   d.targetKiB = Math.max(0, target);
-  if (d.hvMaxKiB !== null || domid !== 0) d.hvMaxKiB = target + video + MAXMEM_CONSTANT_KIB;
+  if (d.hvMaxKiB !== null || domid !== 0) d.hvMaxKiB = target + MAXMEM_CONSTANT_KIB;
   d.memSet = true;
   return ok();
 }
@@ -509,7 +524,7 @@ export function attachNic(x: XenState, domid: number, spec: NicSpec, ids: Ids): 
   } else if (d.nics.some((n) => n.devid === devid)) return { messages: [libxlLog("error", "libxl_device.c", 1998, "libxl__device_exists", "device already exists in xenstore", domid), "libxl_device_nic_add failed.\n"], exit: 1 };
   const filled = configDefaults({ ...(d.config as DomainConfig), nics: [{ ...spec, devid }] }, ids).nics[0]!;
   filled.nictype = spec.nictype ?? "vif";
-  d.nics.push(makeNic(filled, nextEvtch(d), devid));
+  d.nics.push(makeNic(filled, nextEvtch(d), devid, d.type !== "hvm" || d.pvDrivers));
   d.nics.sort((a, b) => a.devid - b.devid);
   if (d.config) d.config = { ...d.config, nics: [...d.config.nics, filled] };
   return ok();

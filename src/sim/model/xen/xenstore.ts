@@ -218,6 +218,9 @@ export function xenstoreTree(x: XenState): XsTree {
       const existing = t.get(op.path);
       const parentPerms = nearestPerms(t, op.path);
       put(t, op.path, op.value ?? "", existing?.perms ?? parentPerms);
+    } else if (op.op === "chmod") {
+      const n = t.get(op.path);
+      if (n) t.set(op.path, { ...n, perms: op.perms ?? n.perms });
     } else removeSubtree(t, op.path);
   }
   treeCache.set(x, t);

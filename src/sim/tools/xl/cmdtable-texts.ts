@@ -40,39 +40,39 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "destroy",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Terminate a domain immediately",
     "usage": "[options] <Domain>\n",
     "options": "-f                      Permit destroying domain 0, which will only succeed\n                        when run from disaggregated toolstack domain with a\n                        hardware domain distinct from domain 0."
   },
   {
     "name": "shutdown",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Issue a shutdown signal to a domain",
     "usage": "[options] <-a|Domain>",
     "options": "-a, --all               Shutdown all guest domains.\n-h                      Print this help.\n-F                      Fallback to ACPI power event for HVM guests with\n                        no PV drivers.\n-w, --wait              Wait for guest(s) to shutdown.\n"
   },
   {
     "name": "reboot",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Issue a reboot signal to a domain",
     "usage": "[options] <-a|Domain>",
     "options": "-a, --all               Shutdown all guest domains.\n-h                      Print this help.\n-F                      Fallback to ACPI reset event for HVM guests with\n                        no PV drivers.\n-w, --wait              Wait for guest(s) to reboot.\n"
   },
   {
     "name": "pci-attach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Insert a new pass-through pci device",
     "usage": "<Domain> <PCI_SPEC_STRING>"
   },
   {
     "name": "pci-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Remove a domain's pass-through pci device",
     "usage": "<Domain> <PCI_SPEC_STRING>"
   },
@@ -85,16 +85,16 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "pci-assignable-add",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Make a device assignable for pci-passthru",
     "usage": "[options] <BDF>",
     "options": "-n NAME, --name=NAME    Name the assignable device.\n-h                      Print this help.\n"
   },
   {
     "name": "pci-assignable-remove",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Remove a device from being assignable",
     "usage": "[options] <BDF>|NAME",
     "options": "-h                      Print this help.\n-r                      Attempt to re-assign the device to the\n                        original driver."
@@ -109,15 +109,15 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "pause",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Pause execution of a domain",
     "usage": "<Domain>"
   },
   {
     "name": "unpause",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Unpause a paused domain",
     "usage": "<Domain>"
   },
@@ -137,39 +137,39 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "save",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Save a domain state to restore later",
     "usage": "[options] <Domain> <CheckpointFile> [<ConfigFile>]",
     "options": "-h  Print this help.\n-c  Leave domain running after creating the snapshot.\n-p  Leave domain paused after creating the snapshot.\n-D  Store the domain id in the configuration."
   },
   {
     "name": "migrate",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Migrate a domain to another host",
     "usage": "[options] <Domain> <host>",
     "options": "-h              Print this help.\n-C <config>     Send <config> instead of config file from creation.\n-s <sshcommand> Use <sshcommand> instead of ssh.  String will be passed\n                to sh. If empty, run <host> instead of ssh <host> xl\n                migrate-receive [-d -e]\n-e              Do not wait in the background (on <host>) for the death\n                of the domain.\n--debug         Print huge (!) amount of debug during the migration process.\n-p              Do not unpause domain after migrating it.\n-D              Preserve the domain id"
   },
   {
     "name": "restore",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Restore a domain from a saved state",
     "usage": "[options] [<ConfigFile>] <CheckpointFile>",
     "options": "-h                       Print this help.\n-p                       Do not unpause domain after restoring it.\n-e                       Do not wait in the background for the death of the domain.\n-d                       Enable debug messages.\n-V, --vncviewer          Connect to the VNC display after the domain is created.\n-A, --vncviewer-autopass Pass VNC password to viewer via stdin."
   },
   {
     "name": "migrate-receive",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Restore a domain from a saved state",
     "usage": "- for internal use only"
   },
   {
     "name": "dump-core",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Core dump a domain",
     "usage": "<Domain> <filename>"
   },
@@ -189,22 +189,22 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "mem-max",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Set the maximum amount reservation for a domain",
     "usage": "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>"
   },
   {
     "name": "mem-set",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Set the current memory usage for a domain",
     "usage": "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>"
   },
   {
     "name": "button-press",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Indicate an ACPI button press to the domain",
     "usage": "<Domain> <Button>",
     "options": "<Button> may be 'power' or 'sleep'."
@@ -226,8 +226,8 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "vcpu-set",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Set the number of active VCPUs allowed for the domain",
     "usage": "[option] <Domain> <vCPUs>",
     "options": "-i, --ignore-host  Don't limit the vCPU based on the host CPU count"
@@ -255,24 +255,24 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "sched-credit",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Get/set credit scheduler parameters",
     "usage": "[-d <Domain> [-w[=WEIGHT]|-c[=CAP]]] [-s [-t TSLICE] [-r RATELIMIT]] [-p CPUPOOL]",
     "options": "-d DOMAIN, --domain=DOMAIN        Domain to modify\n-w WEIGHT, --weight=WEIGHT        Weight (int)\n-c CAP, --cap=CAP                 Cap (int)\n-s         --schedparam           Query / modify scheduler parameters\n-t TSLICE, --tslice_ms=TSLICE     Set the timeslice, in milliseconds\n-r RLIMIT, --ratelimit_us=RLIMIT  Set the scheduling rate limit, in microseconds\n-m DLY, --migration_delay_us=DLY  Set the migration delay, in microseconds\n-p CPUPOOL, --cpupool=CPUPOOL     Restrict output to CPUPOOL"
   },
   {
     "name": "sched-credit2",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Get/set credit2 scheduler parameters",
     "usage": "[-d <Domain> [-w[=WEIGHT]]] [-p CPUPOOL]",
     "options": "-d DOMAIN, --domain=DOMAIN     Domain to modify\n-w WEIGHT, --weight=WEIGHT     Weight (int)\n-c CAP,    --cap=CAP           Cap (int)\n-s         --schedparam        Query / modify scheduler parameters\n-r RLIMIT, --ratelimit_us=RLIMIT Set the scheduling rate limit, in microseconds\n-p CPUPOOL, --cpupool=CPUPOOL  Restrict output to CPUPOOL"
   },
   {
     "name": "sched-rtds",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Get/set rtds scheduler parameters",
     "usage": "[-d <Domain> [-v[=VCPUID/all]] [-p[=PERIOD]] [-b[=BUDGET]] [-e[=Extratime]]]",
     "options": "-d DOMAIN, --domain=DOMAIN     Domain to modify\n-v VCPUID/all, --vcpuid=VCPUID/all    VCPU to modify or output;\n               Using '-v all' to modify/output all vcpus\n-p PERIOD, --period=PERIOD     Period (us)\n-b BUDGET, --budget=BUDGET     Budget (us)\n-e Extratime, --extratime=Extratime Extratime (1=yes, 0=no)\n"
@@ -293,36 +293,36 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "rename",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Rename a domain",
     "usage": "<Domain> <NewDomainName>"
   },
   {
     "name": "trigger",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Send a trigger to a domain",
     "usage": "<Domain> <nmi|reset|init|power|sleep|s3resume> [<VCPU>]"
   },
   {
     "name": "sysrq",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Send a sysrq to a domain",
     "usage": "<Domain> <letter>"
   },
   {
     "name": "debug-keys",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Send debug keys to Xen",
     "usage": "<Keys>"
   },
   {
     "name": "set-parameters",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Set hypervisor parameters",
     "usage": "<Params>"
   },
@@ -357,8 +357,8 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "network-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Destroy a domain's virtual network device",
     "usage": "<Domain> <DevId|mac>"
   },
@@ -385,8 +385,8 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "block-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Destroy a domain's virtual block device",
     "usage": "[option] <Domain> <DevId>",
     "options": "-f, --force        do not wait for the domain to release the device"
@@ -407,8 +407,8 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "vtpm-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Destroy a domain's virtual TPM device",
     "usage": "<Domain> <DevId|uuid>"
   },
@@ -428,8 +428,8 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "vkb-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Destroy a domain's virtual keyboard device",
     "usage": "<Domain> <DevId>"
   },
@@ -450,8 +450,8 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "vdispl-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Destroy a domain's virtual display device",
     "usage": "<Domain> <DevId>"
   },
@@ -471,8 +471,8 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "vsnd-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Destroy a domain's virtual sound device",
     "usage": "<Domain> <DevId>"
   },
@@ -509,43 +509,43 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "cpupool-destroy",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Deactivates a CPU pool",
     "usage": "<CPU Pool>"
   },
   {
     "name": "cpupool-rename",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Renames a CPU pool",
     "usage": "<CPU Pool> <new name>"
   },
   {
     "name": "cpupool-cpu-add",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Adds a CPU to a CPU pool",
     "usage": "<CPU Pool> <CPU nr>|node:<node nr>"
   },
   {
     "name": "cpupool-cpu-remove",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Removes a CPU from a CPU pool",
     "usage": "<CPU Pool> <CPU nr>|node:<node nr>"
   },
   {
     "name": "cpupool-migrate",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Moves a domain into a CPU pool",
     "usage": "<Domain> <CPU Pool>"
   },
   {
     "name": "cpupool-numa-split",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Splits up the machine into one CPU pool per NUMA node",
     "usage": ""
   },
@@ -558,120 +558,120 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "setenforce",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Sets the current enforcing mode of the Flask Xen security module",
     "usage": "<1|0|Enforcing|Permissive>"
   },
   {
     "name": "loadpolicy",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Loads a new policy into the Flask Xen security module",
     "usage": "<policy file>"
   },
   {
     "name": "remus",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Enable Remus HA for domain",
     "usage": "[options] <Domain> [<host>]",
     "options": "XEN_SCRIPT_DIR \"/remus-netbuf-setup).\\n\"\n      \"-F                      Enable unsafe configurations [-b|-n|-d flags]. Use this option\\n\"\n      \"                        with caution as failover may not work as intended.\\n\"\n      \"-b                      Replicate memory checkpoints to /dev/null (blackhole).\\n\"\n      \"                        Works only in unsafe mode.\\n\"\n      \"-n                      Disable network output buffering. Works only in unsafe mode.\\n\"\n      \"-d                      Disable disk replication. Works only in unsafe mode.\\n\"\n      \"-c                      Enable COLO HA. It is conflict with -i and -b"
   },
   {
     "name": "devd",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Daemon that listens for devices and launches backends",
     "usage": "[options]",
     "options": "-F                      Run in the foreground.\n-p, --pidfile [FILE]    Write PID to pidfile when daemonizing."
   },
   {
     "name": "psr-hwinfo",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Show hardware information for Platform Shared Resource",
     "usage": "[options]",
     "options": "-m, --cmt       Show Cache Monitoring Technology (CMT) hardware info\n-a, --cat       Show Cache Allocation Technology (CAT) hardware info\n-b, --mba       Show Memory Bandwidth Allocation (MBA) hardware info\n"
   },
   {
     "name": "psr-cmt-attach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Attach Cache Monitoring Technology service to a domain",
     "usage": "<Domain>"
   },
   {
     "name": "psr-cmt-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Detach Cache Monitoring Technology service from a domain",
     "usage": "<Domain>"
   },
   {
     "name": "psr-cmt-show",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Show Cache Monitoring Technology information",
     "usage": "<PSR-CMT-Type> <Domain>",
     "options": "Available monitor types:\n\"cache-occupancy\":         Show L3 cache occupancy(KB)\n\"total-mem-bandwidth\":     Show total memory bandwidth(KB/s)\n\"local-mem-bandwidth\":     Show local memory bandwidth(KB/s)\n"
   },
   {
     "name": "psr-cat-set",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Set cache capacity bitmasks(CBM) for a domain",
     "usage": "[options] <Domain> <CBM>",
     "options": "-s <socket>       Specify the socket to process, otherwise all sockets are processed\n-l <level>        Specify the cache level to process, otherwise L3 cache is processed\n-c                Set code CBM if CDP is supported\n-d                Set data CBM if CDP is supported\n"
   },
   {
     "name": "psr-cat-show",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Show Cache Allocation Technology information",
     "usage": "[options] <Domain>",
     "options": "-l <level>        Specify the cache level to process, otherwise L3 cache is processed\n"
   },
   {
     "name": "psr-mba-set",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Set throttling value (THRTL) for a domain",
     "usage": "[options] <Domain> <THRTL>",
     "options": "-s <socket>       Specify the socket to process, otherwise all sockets are processed\n"
   },
   {
     "name": "psr-mba-show",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Show Memory Bandwidth Allocation information",
     "usage": "<Domain>"
   },
   {
     "name": "usbctrl-attach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Create a virtual USB controller for a domain",
     "usage": "<Domain> [type=pv] [version=<version>] [ports=<number>]"
   },
   {
     "name": "usbctrl-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Remove the virtual USB controller specified by <DevId> for a domain",
     "usage": "<Domain> <DevId>"
   },
   {
     "name": "usbdev-attach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Attach a USB device to a domain",
     "usage": "<Domain> hostbus=<busnum> hostaddr=<devnum> [controller=<DevId> [port=<port>]]"
   },
   {
     "name": "usbdev-detach",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Detach a USB device from a domain",
     "usage": "<Domain> <controller> <port>"
   },
@@ -684,8 +684,8 @@ export const XL_CMD_TEXTS: XlCmdText[] = [
   },
   {
     "name": "qemu-monitor-command",
-    "modifies": false,
-    "dryrun": true,
+    "modifies": true,
+    "dryrun": false,
     "desc": "Issue a qemu monitor command to the device model of a domain",
     "usage": "<Domain> <Command>"
   }

@@ -1,0 +1,7 @@
+// The Xen programs installed on a Dom0: xl, xentop, the xenstore-* clients and the xen-tools scripts.
+import type { Tool } from "../../shell/tool";
+import { xentopTool } from "../xentop/index";
+import { XENSTORE_TOOLS } from "../xenstore/index";
+import { xlTool } from "./index";
+
+export const XEN_TOOLS: Tool[] = [xlTool, xentopTool, ...XENSTORE_TOOLS];
