@@ -34,8 +34,16 @@ export function writeChunks(chunks: Chunk[]) {
   for (const c of chunks) (c.fd === 1 ? process.stdout : process.stderr).write(c.text);
 }
 
+/** Optional hooks for a shell with a purpose (the lab shell): lines it handles itself, and a step after each command. */
+export interface ReplHooks {
+  /** Return true when the line was handled (not given to the simulated shell). */
+  intercept?(line: string): boolean;
+  /** Called after each command line the shell ran (and after input to an interactive program). */
+  after?(line: string): void;
+}
+
 /** Run the REPL until the learner exits; resolves with the last exit status. */
-export function repl(session: Session, term: Terminal, banner: string): Promise<number> {
+export function repl(session: Session, term: Terminal, banner: string, hooks: ReplHooks = {}): Promise<number> {
   term.out(banner);
   const past = loadHistory();
   session.history = [...past];
@@ -63,6 +71,7 @@ export function repl(session: Session, term: Terminal, banner: string): Promise<
       if (session.program) {
         writeChunks(session.feedProgram(line).out);
         if (!session.program) saveHistoryLine(line);
+        hooks.after?.(line);
         prompt();
         return;
       }
@@ -74,7 +83,12 @@ export function repl(session: Session, term: Terminal, banner: string): Promise<
       const text = buffer;
       buffer = "";
       if (text.trim()) saveHistoryLine(text);
+      if (hooks.intercept?.(text)) {
+        prompt();
+        return;
+      }
       writeChunks(session.run(text).out);
+      hooks.after?.(text);
       if (session.exited) {
         rl.close();
         return;

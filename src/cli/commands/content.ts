@@ -11,7 +11,9 @@ export function registerContent(program: Command, term: Terminal) {
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
       const { checkContent } = await import("../../content/check");
-      const report = checkContent();
+      const { labChecker, fixtureChecker } = await import("../../app/lab");
+      const { drillChecker } = await import("../../app/drill");
+      const report = checkContent(undefined, [fixtureChecker, labChecker, drillChecker]);
       if (opts.json) {
         term.out(JSON.stringify({ ok: report.ok, errors: report.issues, counts: report.counts }) + "\n");
       } else {

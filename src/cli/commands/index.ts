@@ -2,7 +2,9 @@
 import type { Command } from "commander";
 import type { Terminal } from "../../platform/terminal";
 import { registerContent } from "./content";
+import { registerDrill } from "./drill";
 import { registerExam } from "./exam";
+import { registerLab } from "./lab";
 import { registerQuiz } from "./quiz";
 import { registerStats } from "./stats";
 import { registerSearch } from "./search";
@@ -18,5 +20,7 @@ export function registerCommands(program: Command, term: Terminal): void {
   registerExam(program, term);
   registerStats(program, term);
   registerShell(program, term);
+  registerLab(program, term);
+  registerDrill(program, term);
   registerContent(program, term);
 }

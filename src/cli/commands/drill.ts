@@ -1,0 +1,117 @@
+// `lpic3 drill`: type the command for a task; graded by what it does on a simulated host. Also `drill list`
+// and `drill grade` (the machine entry points of the contract).
+import type { Command } from "commander";
+import type { Terminal } from "../../platform/terminal";
+import type { Drill } from "../../content/drill-schema";
+import type { LineSource } from "../../platform/lines";
+import { usageError } from "../../app/errors";
+
+interface DrillCliOptions {
+  tool?: string[];
+  objective?: string[];
+  count: string;
+  due?: boolean;
+  seed?: string;
+  answers?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter(Boolean)];
+
+export function registerDrill(program: Command, term: Terminal) {
+  const drill = program
+    .command("drill")
+    .description("command drills: type the command, graded by its effect on a simulated host")
+    .option("-t, --tool <tool>", "only drills for a tool (virsh, xl, qemu-img ...); repeatable", collect)
+    .option("-o, --objective <id>", "only drills of an objective, e.g. 351.4; repeatable", collect)
+    .option("-n, --count <n>", "how many items", "10")
+    .option("--due", "only items that spaced repetition says are due")
+    .option("--seed <n>", "fixed order for the draw")
+    .option("--answers <file>", "read answers from a file, one per line (also used when stdin is not a terminal)")
+    .addHelpText("after", "\nExamples:\n  lpic3 drill --tool virsh --count 5\n  lpic3 drill --objective 351.5\n  lpic3 drill --due\n  lpic3 drill grade --item virsh-autostart --answer 'virsh autostart web'")
+    .action(async (opts: DrillCliOptions) => {
+      const count = Number(opts.count);
+      if (!Number.isInteger(count) || count < 1) throw usageError(`--count must be a positive whole number, not '${opts.count}'`);
+      const seed = opts.seed !== undefined ? Number(opts.seed) : undefined;
+      if (seed !== undefined && !Number.isInteger(seed)) throw usageError(`--seed must be a whole number, not '${opts.seed}'`);
+      const { chooseDrills } = await import("../../app/drill");
+      const items = chooseDrills({ tools: opts.tool ?? [], objectives: opts.objective ?? [], count, ...(opts.due ? { due: true } : {}), ...(seed !== undefined ? { seed } : {}) });
+      if (!items.length) {
+        term.out(opts.due ? "No drills are due. Come back later, or run 'lpic3 drill' for new ones.\n" : "No drills match.\n");
+        return;
+      }
+      await runDrills(term, items, opts.answers, "Drill");
+    });
+
+  drill
+    .command("list")
+    .description("list drill items")
+    .option("--json", "print JSON")
+    .option("-t, --tool <tool>", "only one tool")
+    .action(async (opts: { json?: boolean; tool?: string }) => {
+      const { drillList } = await import("../../app/drill");
+      const items = drillList().filter((d) => !opts.tool || d.tool === opts.tool);
+      if (opts.json) {
+        term.out(JSON.stringify({ drills: items.map((d) => ({ id: d.id, objective: d.objective, tool: d.tool, fixture: d.fixture, task: d.task, answer: d.answer })) }) + "\n");
+        return;
+      }
+      const w = Math.max(...items.map((d) => d.id.length), 2);
+      for (const d of items) term.out(`${d.id.padEnd(w)}  ${d.objective}  ${d.tool.padEnd(12)}  ${d.task.split("\n")[0]}\n`);
+      const per = new Map<string, number>();
+      for (const d of items) per.set(d.tool, (per.get(d.tool) ?? 0) + 1);
+      term.out(`\n${items.length} drills: ${[...per].map(([t, n]) => `${t} ${n}`).join(", ")}\n`);
+    });
+
+  drill
+    .command("grade")
+    .description("grade one answer to a drill item, as the drill would")
+    .requiredOption("--item <id>", "drill item id")
+    .requiredOption("--answer <command>", "the command to grade")
+    .option("--json", "print JSON")
+    .action(async (opts: { item: string; answer: string; json?: boolean }) => {
+      const { getDrill, gradeAnswer } = await import("../../app/drill");
+      const d = getDrill(opts.item);
+      const g = gradeAnswer(d, opts.answer);
+      if (opts.json) {
+        term.out(JSON.stringify({ correct: g.correct, reason: g.reason, compared: g.compared, diff: g.diff, reference: d.answer, output: g.yours }) + "\n");
+        return;
+      }
+      const { formatDrillFeedback } = await import("../ui/drill-view");
+      term.out(formatDrillFeedback(d, g, term.chalk, Math.min(term.columns, 100)));
+      if (!g.correct) process.exitCode = 1;
+    });
+}
+
+/** Ask each drill, grade and record the answer; shared with `lpic3 review`. */
+export async function runDrills(term: Terminal, items: Drill[], answersFile: string | undefined, label: string, lines?: LineSource): Promise<{ right: number; asked: number }> {
+  const { answerDrill } = await import("../../app/drill");
+  const { formatDrill, formatDrillFeedback } = await import("../ui/drill-view");
+  const c = term.chalk;
+  const width = Math.min(term.columns, 100);
+  const interactive = !lines && !answersFile && process.stdin.isTTY && process.stdout.isTTY;
+  const own = !lines && !interactive;
+  const src = lines ?? (interactive ? null : (await import("../../platform/lines")).lineSource(answersFile));
+  let right = 0;
+  let asked = 0;
+  try {
+    for (const [i, d] of items.entries()) {
+      term.out("\n" + formatDrill(d, `${label} ${i + 1}/${items.length} · ${d.id} · ${d.tool} · ${d.objective}`, c, width));
+      let answer: string | null;
+      if (interactive) {
+        const { input } = await import("@inquirer/prompts");
+        answer = await input({ message: "$", required: true, theme: { prefix: "" } });
+      } else {
+        answer = await src!.next();
+        if (answer === null) break;
+        term.out(`$ ${answer}\n`);
+      }
+      const g = answerDrill(d, answer);
+      asked++;
+      if (g.correct) right++;
+      term.out(formatDrillFeedback(d, g, c, width));
+    }
+  } finally {
+    if (own) src?.close();
+  }
+  if (asked && !lines) term.out(`\n${c.bold("Summary")}: ${right}/${asked} correct (${Math.round((100 * right) / asked)}%)\n`);
+  return { right, asked };
+}

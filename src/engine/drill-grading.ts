@@ -1,0 +1,314 @@
+// Drill grading by effect: the learner's answer and the reference run on two copies of the same start state;
+// the resulting hosts are compared with clocks, counters and generated ids normalised, and for query commands
+// the outputs with volatile fields masked. What differs is worded as a plain diff.
+import type { Fs, FsNode } from "../sim/model/fs";
+import { libvirtOf } from "../sim/model/libvirt/connect";
+import { curMemKiB, curVcpus, disksOf, ifacesOf, maxMemKiB, maxVcpus } from "../sim/model/libvirt/domain-xml";
+import { STATE_NAMES, nameOf, persistentDef } from "../sim/model/libvirt/domains";
+import { netForwardMode, netName, poolName } from "../sim/model/libvirt/net-xml";
+import type { World } from "../sim/model/world";
+import { xenOf } from "../sim/model/xen/state";
+
+export interface RunEntry {
+  cmd: string;
+  stdout: string;
+  stderr: string;
+  exit: number;
+}
+
+/** Runs script text (lines as typed) in a fresh shell on `world`, starting on `host`; supplied by the app layer. */
+export type Runner = (world: World, script: string, host?: string) => { world: World; entries: RunEntry[] };
+
+export interface GradeSpec {
+  answer: string;
+  grade: "auto" | "state" | "output" | "both";
+  mask: string[];
+  ignorePaths: string[];
+  host?: string;
+}
+
+export interface DrillGrade {
+  correct: boolean;
+  /** One sentence: why. */
+  reason: string;
+  /** What was compared. */
+  compared: "state" | "output" | "both";
+  /** Lines of a plain diff (expected vs yours), empty when correct. */
+  diff: string[];
+  /** What the learner's answer printed (all commands), and its last exit status. */
+  yours: { stdout: string; stderr: string; exit: number };
+  expected: { stdout: string; stderr: string; exit: number };
+}
+
+// ------------------------------------------------------------------------------------------- normalising
+
+/** Keys holding times or counters that two equivalent runs may legitimately disagree on. */
+const VOLATILE_KEYS = new Set([
+  "clock", "seq", "mtime", "atime", "ctime", "startedAt", "startTime", "runAt", "runSec", "creationTime", "dateSec", "dateNsec",
+  "vmClockNs", "vmClockNsec", "expiry", "bootTime", "nextDomId", "nextDomid", "nextPty", "snapshotSeq", "consoleSeen", "bootCost",
+]);
+
+const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const MAC_RE = /\b(?:52:54:00|00:16:3e|fe:54:00)(?::[0-9a-f]{2}){3}\b/gi;
+
+function isIgnored(path: string, prefixes: string[]): boolean {
+  return prefixes.some((p) => path === p || path.startsWith(p.endsWith("/") ? p : p + "/"));
+}
+
+/** JSON with sorted keys and volatile keys dropped. */
+function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) return "[" + v.map((x) => canonicalJson(x === undefined ? null : x)).join(",") + "]";
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined && !VOLATILE_KEYS.has(k)).sort();
+  return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalJson(o[k])).join(",") + "}";
+}
+
+function filteredFs(fs: Fs, ignore: string[]): Fs {
+  if (!ignore.length) return fs;
+  const out: Fs = {};
+  for (const [p, n] of Object.entries(fs)) if (!isIgnored(p, ignore)) out[p] = n;
+  return out;
+}
+
+/** The hosts of a world as canonical text, scratch paths left out. */
+export function canonicalHosts(world: World, ignore: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, h] of Object.entries(world.hosts)) {
+    out[name] = canonicalJson({ ...h, fs: filteredFs(h.fs, ignore) });
+  }
+  return out;
+}
+
+/** Replace ids that the start state did not have with placeholders numbered by first appearance. */
+function renameNewIds(text: string, known: Set<string>): string {
+  const map = new Map<string, string>();
+  const sub = (kind: string) => (m: string) => {
+    const k = m.toLowerCase();
+    if (known.has(k)) return m;
+    let r = map.get(k);
+    if (!r) {
+      r = `<new-${kind}-${map.size + 1}>`;
+      map.set(k, r);
+    }
+    return r;
+  };
+  return text.replace(UUID_RE, sub("uuid")).replace(MAC_RE, sub("mac"));
+}
+
+function knownIds(world: World): Set<string> {
+  const s = new Set<string>();
+  const text = JSON.stringify(world.hosts);
+  for (const m of text.matchAll(UUID_RE)) s.add(m[0].toLowerCase());
+  for (const m of text.matchAll(MAC_RE)) s.add(m[0].toLowerCase());
+  return s;
+}
+
+/** Paths whose nodes differ between two filesystems. */
+function changedPaths(a: Fs, b: Fs): string[] {
+  const out: string[] = [];
+  for (const p of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[p];
+    const y = b[p];
+    if (x === y) continue;
+    if (!x || !y || canonicalJson(x) !== canonicalJson(y)) out.push(p);
+  }
+  return out;
+}
+
+/** Scratch places an answer may leave files in without it counting, unless the reference writes there too. */
+const SCRATCH = ["/tmp", "/root", "/home"];
+
+// ------------------------------------------------------------------------------------------- facts (for the diff)
+
+function fileFact(n: FsNode | undefined): string {
+  if (!n) return "(absent)";
+  if (n.kind === "dir") return "directory";
+  if (n.kind === "symlink") return `symlink → ${n.target}`;
+  if (n.image) {
+    const i = n.image;
+    return `${i.format} image, ${i.virtualSize} bytes${i.backingFile ? `, backing file ${i.backingFile}${i.backingFormat ? ` (${i.backingFormat})` : ""}` : ""}${i.snapshots?.length ? `, snapshots ${i.snapshots.map((s) => s.name).join(",")}` : ""}`;
+  }
+  const lines = n.content.split("\n").length - (n.content.endsWith("\n") ? 1 : 0);
+  return `file, ${lines} line${lines === 1 ? "" : "s"}, mode ${n.mode.toString(8)}`;
+}
+
+/** A flat map of what a learner would call the state of the hosts: name → value. */
+export function facts(world: World, ignore: string[] = []): Map<string, string> {
+  const m = new Map<string, string>();
+  const multi = Object.keys(world.hosts).length > 1;
+  for (const [hn, h] of Object.entries(world.hosts)) {
+    const at = multi ? `${hn}: ` : "";
+    const lv = libvirtOf(h);
+    for (const [uri, conn] of Object.entries(lv?.conns ?? {})) {
+      const via = Object.keys(lv!.conns).length > 1 ? ` (${uri})` : "";
+      for (const d of conn.domains) {
+        const n = `${at}domain ${nameOf(d)}${via}`;
+        const def = persistentDef(d);
+        m.set(`${n} state`, STATE_NAMES[d.state]);
+        m.set(`${n} autostart`, d.autostart ? "yes" : "no");
+        m.set(`${n} persistent`, d.persistent ? "yes" : "no");
+        m.set(`${n} vCPUs`, `${curVcpus(def)} (max ${maxVcpus(def)})${d.state !== "shutoff" ? `, running with ${d.liveVcpus ?? curVcpus(d.def)}` : ""}`);
+        m.set(`${n} memory`, `${curMemKiB(def)} KiB (max ${maxMemKiB(def)} KiB)${d.state !== "shutoff" ? `, running with ${curMemKiB(d.def)} KiB` : ""}`);
+        m.set(`${n} disks`, disksOf(def).map((k) => `${k.target}=${k.source ?? "-"}${k.format ? `(${k.format})` : ""}`).join(" ") || "(none)");
+        m.set(`${n} interfaces`, ifacesOf(def).map((i) => `${i.type}:${i.source}${i.model ? `/${i.model}` : ""} ${i.mac}`).join(" ") || "(none)");
+        m.set(`${n} snapshots`, d.snapshots.map((s) => s.name + (s.name === d.currentSnapshot ? "*" : "")).join(" ") || "(none)");
+        m.set(`${n} managed save`, d.managedSave ? "yes" : "no");
+      }
+      for (const p of conn.pools) {
+        const n = `${at}pool ${poolName(p.def)}${via}`;
+        m.set(`${n}`, `${p.active ? "active" : "inactive"}, autostart ${p.autostart ? "yes" : "no"}, ${p.persistent ? "persistent" : "transient"}`);
+        for (const v of p.volumes) m.set(`${at}volume ${poolName(p.def)}/${v.name}`, `${v.format ?? "raw"}, capacity ${v.capacity} bytes${v.backing ? `, backing ${v.backing.path}` : ""}`);
+      }
+      for (const nw of conn.networks) {
+        m.set(`${at}network ${netName(nw.def)}${via}`, `${nw.active ? "active" : "inactive"}, autostart ${nw.autostart ? "yes" : "no"}, ${nw.persistent ? "persistent" : "transient"}, forward ${netForwardMode(nw.newDef ?? nw.def) ?? "none"}`);
+      }
+    }
+    const x = xenOf(h);
+    for (const d of x?.domains ?? []) {
+      if (d.dying) continue;
+      const n = `${at}Xen guest ${d.name}`;
+      m.set(`${n} state`, d.shutdown !== undefined ? "shutdown" : d.paused ? "paused" : "running");
+      m.set(`${n} memory`, `${Math.round((d.targetKiB ?? d.memKiB) / 1024)} MiB (max ${Math.round(d.staticMaxKiB / 1024)} MiB)`);
+      m.set(`${n} vCPUs`, `${d.onlineVcpus} online (max ${d.maxVcpus})`);
+      m.set(`${n} disks`, d.disks.map((k) => `${k.vdev}=${k.target || "(empty)"}`).join(" ") || "(none)");
+      m.set(`${n} interfaces`, d.nics.map((v) => `${v.mac}@${v.bridge}`).join(" ") || "(none)");
+      m.set(`${n} CPU pool`, d.pool);
+    }
+    for (const [p, node] of Object.entries(h.fs)) {
+      if (isIgnored(p, ignore) || p.startsWith("/proc/") || p.startsWith("/run/") || p.startsWith("/var/log/")) continue;
+      m.set(`${at}${p}`, fileFact(node));
+    }
+  }
+  return m;
+}
+
+function factDiff(expected: Map<string, string>, yours: Map<string, string>, limit = 12): string[] {
+  const out: string[] = [];
+  for (const k of new Set([...expected.keys(), ...yours.keys()])) {
+    const e = expected.get(k);
+    const y = yours.get(k);
+    if (e === y) continue;
+    if (y === undefined) out.push(`${k}: expected ${e}, but yours has none`);
+    else if (e === undefined) out.push(`${k}: yours has ${y}, which the reference does not`);
+    else out.push(`${k}: expected ${e}, yours ${y}`);
+    if (out.length >= limit) {
+      out.push("…");
+      break;
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------- output
+
+const DEFAULT_MASKS = [
+  /\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?( ?[+-]\d{2}:?\d{2}|Z)?/g,
+  /\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d+ \d\d:\d\d:\d\d( [A-Z]{3,4})? \d{4}\b/g,
+  /(CPU time:\s+)[\d.]+s/g,
+];
+
+export function maskOutput(text: string, extra: string[] = []): string {
+  let t = text.replace(/[ \t]+$/gm, "");
+  for (const re of DEFAULT_MASKS) t = t.replace(re, (m, p1: unknown) => (typeof p1 === "string" && /CPU time/.test(p1) ? `${p1}<time>` : "<time>"));
+  for (const src of extra) t = t.replace(new RegExp(src, "gm"), "<masked>");
+  return t;
+}
+
+/** A small line diff (longest common subsequence): "- expected" and "+ yours" lines around what differs. */
+export function lineDiff(expected: string, yours: string, limit = 16): string[] {
+  const a = expected.replace(/\n$/, "").split("\n");
+  const b = yours.replace(/\n$/, "").split("\n");
+  if (a.length * b.length > 250_000) return [`- (${a.length} lines expected)`, `+ (${b.length} lines in yours)`];
+  const n = a.length;
+  const mm = b.length;
+  const L: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(mm + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = mm - 1; j >= 0; j--) L[i]![j] = a[i] === b[j] ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < mm) {
+    if (i < n && j < mm && a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (j < mm && (i >= n || L[i]![j + 1]! >= L[i + 1]![j]!)) out.push(`+ ${b[j++]}`);
+    else out.push(`- ${a[i++]}`);
+    if (out.length >= limit) {
+      out.push("…");
+      break;
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------- grading
+
+const joined = (entries: RunEntry[]) => ({
+  stdout: entries.map((e) => e.stdout).join(""),
+  stderr: entries.map((e) => e.stderr).join(""),
+  exit: entries.length ? entries[entries.length - 1]!.exit : 0,
+});
+
+/** Strip a pasted prompt ("$ ", "# " followed by a command name) and surrounding blank lines. */
+export function cleanAnswer(text: string): string {
+  return text
+    .replace(/\r\n/g, "\n")
+    .split("\n")
+    .map((l) => l.replace(/^\s*(?:[\w.-]+@[\w.-]+:[^\s]*)?[$#]\s+(?=[A-Za-z./])/, ""))
+    .join("\n")
+    .trim();
+}
+
+export function gradeDrill(start: World, spec: GradeSpec, answerText: string, run: Runner): DrillGrade {
+  const ref = run(start, spec.answer, spec.host);
+  const expected = joined(ref.entries);
+  const answer = cleanAnswer(answerText);
+  if (!answer) {
+    return { correct: false, reason: "no command was given", compared: "state", diff: [], yours: { stdout: "", stderr: "", exit: 0 }, expected };
+  }
+  const mine = run(start, answer, spec.host);
+  const yours = joined(mine.entries);
+
+  // what the reference changed decides what counts
+  const startFs = Object.fromEntries(Object.entries(start.hosts).map(([h, x]) => [h, x.fs]));
+  const refChanged = Object.entries(ref.world.hosts).flatMap(([h, x]) => changedPaths(startFs[h] ?? {}, x.fs));
+  const ignore = [...spec.ignorePaths, ...SCRATCH.filter((s) => !refChanged.some((p) => isIgnored(p, [s])))];
+  const known = knownIds(start);
+  const startCanon = canonicalHosts(start, ignore);
+  const refCanon = canonicalHosts(ref.world, ignore);
+  const refChangedState = Object.keys(refCanon).some((h) => refCanon[h] !== startCanon[h]);
+  const compared: DrillGrade["compared"] = spec.grade === "auto" ? (refChangedState ? "state" : "output") : spec.grade;
+
+  const diff: string[] = [];
+  let stateOk = true;
+  if (compared === "state" || compared === "both") {
+    const mineCanon = canonicalHosts(mine.world, ignore);
+    const hosts = new Set([...Object.keys(refCanon), ...Object.keys(mineCanon)]);
+    stateOk = [...hosts].every((h) => renameNewIds(refCanon[h] ?? "", known) === renameNewIds(mineCanon[h] ?? "", known));
+    if (!stateOk) {
+      const fd = factDiff(facts(ref.world, ignore), facts(mine.world, ignore));
+      diff.push(...(fd.length ? fd : ["the hosts differ in details the summary does not show (compare your command with the reference)"]));
+    }
+  }
+  let outputOk = true;
+  if (compared === "output" || compared === "both") {
+    const e = maskOutput(expected.stdout, spec.mask);
+    const y = maskOutput(yours.stdout, spec.mask);
+    const es = maskOutput(expected.stderr, spec.mask);
+    const ys = maskOutput(yours.stderr, spec.mask);
+    outputOk = e === y && yours.exit === expected.exit && (expected.stdout !== "" || es === ys);
+    if (!outputOk) {
+      if (e !== y) diff.push(...lineDiff(e, y));
+      else if (es !== ys) diff.push(...lineDiff(es, ys).map((l) => l.replace(/^([-+]) /, "$1 (stderr) ")));
+      if (yours.exit !== expected.exit) diff.push(`exit status: expected ${expected.exit}, yours ${yours.exit}`);
+    }
+  }
+  const correct = stateOk && outputOk;
+  let reason: string;
+  if (correct) reason = compared === "output" ? "your command printed what the reference prints" : "your command had the same effect as the reference";
+  else if (yours.exit !== 0 && yours.stderr.trim()) reason = `your command failed: ${yours.stderr.trim().split("\n").slice(-1)[0]}`;
+  else if (!stateOk) reason = refChangedState && !Object.keys(refCanon).some((h) => canonicalHosts(mine.world, ignore)[h] !== startCanon[h]) ? "your command changed nothing" : "the result differs from what the reference does";
+  else reason = "the output differs from what the reference prints";
+  return { correct, reason, compared, diff: correct ? [] : diff, yours, expected };
+}
+

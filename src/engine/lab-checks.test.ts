@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { probe } from "../app/lab";
+import { drillRunner } from "../app/drill";
+import { openWorld } from "../app/shell";
+import { Check, sizeBytes } from "../content/lab-schema";
+import { evaluateCheck, humanSize } from "./lab-checks";
+
+const world = openWorld("lab-kvm").world;
+const ctx = { host: "host1", probe };
+const check = (c: unknown, w = world) => evaluateCheck(w, Check.parse(c), ctx);
+
+describe("lab checks", () => {
+  it("reads domains", () => {
+    expect(check({ domain: { name: "web", state: "running" } }).ok).toBe(true);
+    const r = check({ domain: { name: "web", autostart: true, vcpus: 2, memory_mib: 2048 } });
+    expect(r.ok).toBe(false);
+    expect(r.label).toBe("domain web starts at boot, has 2 vCPUs, has 2048 MiB of memory");
+    expect(r.problems).toEqual(["autostart is no, not yes"]);
+    expect(check({ domain: { name: "nope" } }).problems).toEqual(["there is no domain nope"]);
+    expect(check({ domain: { name: "db", exists: false } }).problems).toEqual(["domain db still exists"]);
+    expect(check({ domain: { name: "web", disks: [{ target: "vda", source: "/var/lib/libvirt/images/web.qcow2", format: "qcow2" }], interfaces: [{ network: "default" }] } }).ok).toBe(true);
+    expect(check({ domain: { name: "web", disks: [{ target: "vdb" }] } }).problems).toEqual(["it has no disk vdb (its disks: vda)"]);
+  });
+
+  it("reads pools, volumes and networks", () => {
+    expect(check({ pool: { name: "backup", active: true } }).problems).toEqual(["active is no, not yes"]);
+    expect(check({ volume: { pool: "default", name: "web.qcow2", format: "qcow2", capacity: "10G", backing: "/var/lib/libvirt/images/debian12-base.qcow2" } }).ok).toBe(true);
+    expect(check({ volume: { pool: "default", name: "scratch.img", format: "qcow2" } }).problems).toEqual(["the volume exists but its format is raw, not qcow2"]);
+    expect(check({ volume: { pool: "default", name: "db.qcow2", capacity: "20G" } }).problems).toEqual(["the volume exists but its capacity is 40 GiB, not 20 GiB"]);
+    expect(check({ volume: { pool: "backup", name: "x.qcow2" } }).problems).toEqual(["pool backup is not active, so its volumes cannot be listed"]);
+    expect(check({ network: { name: "isolated", active: true, autostart: true } }).problems).toEqual(["active is no, not yes", "autostart is no, not yes"]);
+    expect(check({ network: { name: "default", forward: "nat", bridge: "virbr0", ip: "192.168.122.1" } }).ok).toBe(true);
+  });
+
+  it("reads images and their chains", () => {
+    const r = check({ image: { path: "/var/lib/libvirt/images/web.qcow2", format: "qcow2", virtual_size: 10 * 1024 ** 3, chain: ["/var/lib/libvirt/images/debian12-base.qcow2"] } });
+    expect(r.problems).toEqual([]);
+    expect(check({ image: { path: "/var/lib/libvirt/images/db.qcow2", backing_file: "base.qcow2" } }).problems).toEqual(["it has no backing file"]);
+    expect(check({ image: { path: "/nope.qcow2" } }).problems).toEqual(["/nope.qcow2 does not exist"]);
+  });
+
+  it("reads files, and probes with a command without changing the world", () => {
+    expect(check({ file: { path: "/root/xml/app.xml", contains: "<name>app</name>" } }).ok).toBe(true);
+    expect(check({ file: { path: "/root/xml/app.xml", contains: "<name>web</name>" } }).problems).toEqual(['/root/xml/app.xml does not contain "<name>web</name>"']);
+    const r = check({ command: { run: "virsh start db && virsh domstate db", describe: "db can start", stdout_contains: "running" } });
+    expect(r.ok).toBe(true);
+    expect(check({ domain: { name: "db", state: "shut off" } }).ok).toBe(true);
+  });
+
+  it("sees changes made in the shell", () => {
+    const after = drillRunner(world, "virsh autostart web\nvirsh setvcpus db 3 --config").world;
+    expect(check({ domain: { name: "web", autostart: true } }, after).ok).toBe(true);
+    expect(check({ domain: { name: "db", vcpus: 3, max_vcpus: 4 } }, after).ok).toBe(true);
+  });
+
+  it("reads sizes in binary units", () => {
+    expect(sizeBytes("20G")).toBe(20 * 1024 ** 3);
+    expect(sizeBytes("512MiB")).toBe(512 * 1024 ** 2);
+    expect(sizeBytes(4096)).toBe(4096);
+    expect(humanSize(1.5 * 1024 ** 3)).toBe("1.50 GiB");
+    expect(humanSize(123)).toBe("123 bytes");
+  });
+});

@@ -1,0 +1,113 @@
+// Every lab verifies (checks fail on the start state, pass after the reference solution), in-process and
+// through `lpic3 lab verify --all`; a learner can complete a lab end to end through the lab shell.
+import { describe, expect, it } from "vitest";
+import { labList, verifyLab } from "../../src/app/lab";
+import { lpic3, tempHome } from "../helpers/cli";
+
+const labs = labList().map((l) => l.lab);
+
+describe("labs", () => {
+  for (const lab of labs) {
+    it(`${lab.id} verifies`, () => {
+      const v = verifyLab(lab);
+      expect(v.problems).toEqual([]);
+    });
+  }
+
+  it("lpic3 lab verify --all passes", () => {
+    const r = lpic3(["lab", "verify", "--all", "--json"]);
+    const j = JSON.parse(r.stdout);
+    expect(j.labs.filter((l: { ok: boolean }) => !l.ok)).toEqual([]);
+    expect(j.labs.length).toBe(labs.length);
+    expect(r.status).toBe(0);
+  });
+
+  it("lpic3 lab verify fails for a lab whose solution does not solve it", async () => {
+    const { mkdtempSync, writeFileSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { ROOT } = await import("../helpers/cli");
+    const dir = mkdtempSync(join(tmpdir(), "lpic3-labs-"));
+    const text = readFileSync(join(ROOT, "labs", "351.4-01-virsh-first-steps.yaml"), "utf8").replace("  virsh resume test\n", "");
+    writeFileSync(join(dir, "broken.yaml"), text);
+    const r = lpic3(["lab", "verify", "virsh-first-steps"], { env: { LPIC3_LABS_DIR: dir } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("FAIL virsh-first-steps");
+    expect(r.stdout).toContain('task 3 ("Let the paused domain test run again.") fails after the solution: its state is paused, not running');
+  });
+
+  it("lpic3 lab list --json follows the contract", () => {
+    const j = JSON.parse(lpic3(["lab", "list", "--json"]).stdout);
+    expect(j.labs.length).toBe(labs.length);
+    expect(j.labs[0]).toMatchObject({ id: expect.any(String), objective: expect.stringMatching(/^35\d\.\d$/), title: expect.any(String), tasks: expect.any(Number) });
+  });
+});
+
+describe("a learner in the lab shell", () => {
+  it("completes a lab end to end, with live checks, hints and progress kept between runs", () => {
+    const home = tempHome();
+    const env = { LPIC3_HOME: home };
+    const first = lpic3(["lab", "start", "virsh-first-steps"], { env, input: "virsh list --all\nlab hint\nvirsh start db\n" });
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain("[ ] 1. Start the domain db.");
+    expect(first.stdout).toContain("Hint for task 1 (Start the domain db.)");
+    expect(first.stdout).toContain("its state is shut off, not running");
+    expect(first.stdout).toContain("✓ Task 1 done: Start the domain db.");
+
+    // the state persists: status shows task 1 done, and the next session resumes there
+    const status = JSON.parse(lpic3(["lab", "status", "virsh-first-steps", "--json"], { env }).stdout);
+    expect(status.labs[0].tasks.map((t: { done: boolean }) => t.done)).toEqual([true, false, false]);
+    const second = lpic3(["lab", "start", "virsh-first-steps"], { env, input: "virsh domstate db\nvirsh autostart web\nvirsh resume test\n" });
+    expect(second.stdout).toContain("(resumed)");
+    expect(second.stdout).toContain("[x] 1. Start the domain db.");
+    expect(second.stdout).toMatch(/^running$/m);
+    expect(second.stdout).toContain("All 3 tasks done: lab virsh-first-steps complete.");
+
+    const check = JSON.parse(lpic3(["lab", "check", "virsh-first-steps", "--json"], { env }).stdout);
+    expect(check.done).toBe(true);
+    const stats = JSON.parse(lpic3(["stats", "--json"], { env }).stdout);
+    expect(stats.labs).toMatchObject({ started: 1, completed: 1, assisted: 0, ids: ["virsh-first-steps"] });
+  });
+
+  it("marks a lab assisted once the solution is shown, and reset starts it afresh", () => {
+    const env = { LPIC3_HOME: tempHome() };
+    const sol = lpic3(["lab", "solution", "virsh-first-steps"], { env });
+    expect(sol.stdout).toContain("virsh autostart web");
+    lpic3(["lab", "start", "virsh-first-steps"], { env, input: "virsh start db\nvirsh autostart web\nvirsh resume test\n" });
+    const stats = JSON.parse(lpic3(["stats", "--json"], { env }).stdout);
+    expect(stats.labs).toMatchObject({ completed: 0, assisted: 1 });
+    expect(lpic3(["lab", "reset", "virsh-first-steps"], { env }).stdout).toContain("reset");
+    const status = JSON.parse(lpic3(["lab", "status", "virsh-first-steps", "--json"], { env }).stdout);
+    expect(status.labs[0]).toMatchObject({ started: false, completed: false });
+  });
+
+  it("computes a hint from what differs", () => {
+    const env = { LPIC3_HOME: tempHome() };
+    const h = lpic3(["lab", "hint", "virsh-first-steps"], { env });
+    expect(h.stdout).toContain("1. Inactive domains only appear in the list with --all.");
+    const h2 = lpic3(["lab", "hint", "virsh-first-steps"], { env });
+    expect(h2.stdout).toContain("2. The command that boots a defined domain is 'virsh start'.");
+  });
+});
+
+describe("drills from the command line", () => {
+  it("lists drills and grades an answer as the contract says", () => {
+    const list = JSON.parse(lpic3(["drill", "list", "--json"]).stdout);
+    expect(list.drills.length).toBeGreaterThan(0);
+    expect(list.drills[0]).toMatchObject({ id: expect.any(String), objective: expect.any(String), tool: expect.any(String), fixture: expect.any(String), answer: expect.any(String) });
+    const ok = lpic3(["drill", "grade", "--item", "virsh-autostart", "--answer", "virsh autostart --domain web", "--json"]);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ correct: true, reason: expect.any(String) });
+    const bad = lpic3(["drill", "grade", "--item", "virsh-autostart", "--answer", "virsh autostart db", "--json"]);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ correct: false });
+    expect(lpic3(["drill", "grade", "--item", "no-such-drill", "--answer", "x"]).status).toBe(2);
+  });
+
+  it("runs a drill session from stdin and records the results for stats and review", () => {
+    const env = { LPIC3_HOME: tempHome() };
+    const r = lpic3(["drill", "--tool", "virsh", "--count", "2", "--seed", "1"], { env, input: "virsh list\nvirsh list\n" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Summary: 0/2 correct");
+    const stats = JSON.parse(lpic3(["stats", "--json"], { env }).stdout);
+    expect(stats.drills.virsh).toMatchObject({ answered: 2, correct: 0 });
+  });
+});
