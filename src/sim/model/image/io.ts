@@ -1,0 +1,371 @@
+// Guest I/O on an image and its backing chain: reading what the guest sees, writing data or zeroes and
+// discarding, the way QEMU's drivers allocate clusters (copy-on-write from the backing file included).
+import type { DiskImage } from "../image";
+import { alignOut, normalize, overwrite, slice, within, type Extent } from "./extents";
+import { FORMATS, qcow2Allocated, roundUp } from "./formats";
+import { addRef, allocBytes, l2Coverage, l2ForWrite, refcount, type Qcow2Image } from "./qcow2";
+
+/** What one range of a chain reads as, and from which layer (0 = top). */
+export interface ReadRun {
+  off: number;
+  len: number;
+  depth: number;
+  /** The extent of layer `depth` that holds the bytes (clipped), if any. */
+  ext?: Extent;
+  /** Raw file hole or unwritten area: reads zero, but is present in that layer. */
+  hole?: boolean;
+}
+
+/** Formats whose unallocated ranges are holes of a plain file rather than "look in the backing file". */
+export const isFlat = (img: DiskImage) => img.format === "raw" || img.format === "luks" || (img.format === "vpc" && img.vpc?.subformat === "fixed");
+
+/** Read [start, end) of a chain (top first): runs in order, covering the range. */
+export function readChain(chain: readonly DiskImage[], start: number, end: number, depth = 0): ReadRun[] {
+  const img = chain[depth];
+  if (!img || end <= start) return [];
+  const out: ReadRun[] = [];
+  let cur = start;
+  const fill = (to: number) => {
+    if (to <= cur) return;
+    const below = chain[depth + 1];
+    if (!isFlat(img) && below) {
+      const lim = Math.min(to, below.virtualSize);
+      if (lim > cur) out.push(...readChain(chain, cur, lim, depth + 1));
+      if (to > Math.max(cur, lim)) out.push({ off: Math.max(cur, lim), len: to - Math.max(cur, lim), depth });
+    } else out.push({ off: cur, len: to - cur, depth, ...(isFlat(img) ? { hole: true } : {}) });
+    cur = to;
+  };
+  for (const e of within(img.data ?? [], start, end)) {
+    fill(e.off);
+    out.push({ off: e.off, len: e.len, depth, ext: e });
+    cur = e.off + e.len;
+  }
+  fill(end);
+  return out;
+}
+
+/** Content of a read run: a pattern, or 0 for zeroes. */
+export const runContent = (r: ReadRun): number | string => (r.ext && r.ext.kind === "data" ? r.ext.pat ?? 0 : 0);
+
+/** The chain's content over [start, end) as plain data runs (no host offsets), for copying. */
+export function contentOf(chain: readonly DiskImage[], start: number, end: number): Extent[] {
+  return normalize(readChain(chain, start, end).map((r) => ({ off: r.off, len: r.len, kind: "data" as const, pat: runContent(r) })));
+}
+
+/** First offset in [start, end) where two chains read differently, or -1. */
+export function firstDifference(a: readonly DiskImage[], b: readonly DiskImage[], start: number, end: number): number {
+  const ra = contentOf(a, start, end);
+  const rb = contentOf(b, start, end);
+  let i = 0;
+  let j = 0;
+  while (i < ra.length && j < rb.length) {
+    const x = ra[i]!;
+    const y = rb[j]!;
+    const s = Math.max(x.off, y.off);
+    if (x.pat !== y.pat) return s;
+    if (x.off + x.len <= y.off + y.len) i++;
+    else j++;
+  }
+  return -1;
+}
+
+// ------------------------------------------------------------------------------------------- writes
+
+export type WriteContent = { kind: "data"; pat: number | string } | { kind: "zero"; unmap?: boolean };
+
+const grainOf = (img: DiskImage) => (FORMATS[img.format]?.grain(img) ?? 4096);
+
+/** A working copy of an image that write operations mutate; `commit()` returns the new image. */
+function workOn(img: DiskImage) {
+  const layout = img.layout ? { ...img.layout, rc: img.layout.rc.map((r) => ({ ...r })), rb: [...img.layout.rb], l2: { ...img.layout.l2 }, next: 0 } : undefined;
+  const q: Qcow2Image | undefined = layout ? { layout, fileLength: img.fileLength } : undefined;
+  return { img: { ...img, data: img.data ?? [], ...(layout ? { layout } : {}) } as DiskImage & { data: Extent[] }, q };
+}
+
+function finish(w: ReturnType<typeof workOn>): DiskImage {
+  const img = w.img;
+  if (w.q) {
+    img.fileLength = w.q.fileLength;
+    img.layout = w.q.layout;
+    img.allocated = qcow2Allocated(img);
+  }
+  return img;
+}
+
+/** The host cluster of guest cluster `c` in a qcow2 layer, with its extent, if allocated. */
+function hostOf(img: DiskImage, cs: number, c: number): Extent | undefined {
+  const e = within(img.data ?? [], c * cs, c * cs + 1)[0];
+  return e && e.host !== undefined ? e : undefined;
+}
+
+/** Decrease the refcount of the host cluster(s) behind a guest extent that is being replaced. */
+function releaseHost(q: Qcow2Image, e: Extent): void {
+  const cs = q.layout.cs;
+  if (e.host === undefined) return;
+  if (e.comp) addRef(q.layout, Math.floor(e.host / cs), 1, -1);
+  else addRef(q.layout, Math.floor(e.host / cs), Math.ceil(e.len / cs), -1);
+}
+
+/**
+ * Give the qcow2 clusters [c0, c1) host clusters for a write: in place where the cluster is ours alone,
+ * freshly allocated (one contiguous run per L2 table) otherwise. Returns host offset per cluster.
+ */
+function mapQcow2Clusters(w: ReturnType<typeof workOn>, c0: number, c1: number): number[] {
+  const q = w.q!;
+  const l = q.layout;
+  const cs = l.cs;
+  const per = l2Coverage(l) / cs;
+  const hosts: number[] = [];
+  let c = c0;
+  while (c < c1) {
+    const l1 = Math.floor(c / per);
+    const stop = Math.min(c1, (l1 + 1) * per);
+    l2ForWrite(q, l1);
+    while (c < stop) {
+      const e = hostOf(w.img, cs, c);
+      if (e && !e.comp && refcount(l, Math.floor((e.host! + (c * cs - e.off)) / cs)) === 1) {
+        hosts.push(e.host! + (c * cs - e.off));
+        c++;
+        continue;
+      }
+      let n = 0;
+      while (c + n < stop) {
+        const f = hostOf(w.img, cs, c + n);
+        if (f && !f.comp && refcount(l, Math.floor((f.host! + ((c + n) * cs - f.off)) / cs)) === 1) break;
+        n++;
+      }
+      const base = allocBytes(q, n * cs);
+      for (let k = 0; k < n; k++) {
+        const old = hostOf(w.img, cs, c + k);
+        if (old) releaseHost(q, slice(old, (c + k) * cs, (c + k + 1) * cs)!);
+        hosts.push(base + k * cs);
+      }
+      c += n;
+    }
+  }
+  return hosts;
+}
+
+/** Append-allocate `n` grains for formats that grow at the end of the file; returns host offsets. */
+function appendGrains(img: DiskImage, first: number, n: number, g: number): number[] {
+  const hosts: number[] = [];
+  for (let k = 0; k < n; k++) {
+    switch (img.format) {
+      case "vpc":
+        hosts.push(img.fileLength);
+        img.fileLength += g + 512;
+        break;
+      case "vhdx": {
+        const at = roundUp(img.fileLength, 1 << 20);
+        hosts.push(at);
+        img.fileLength = at + g;
+        break;
+      }
+      case "qed": {
+        const q = img.qed!;
+        const cs = img.clusterSize!;
+        const cov = ((q.tableClusters * cs) / 8) * cs;
+        hosts.push(img.fileLength);
+        img.fileLength += g;
+        const l1 = Math.floor(((first + k) * g) / cov);
+        if (q.l2[l1] === undefined) {
+          img.qed = { ...q, l2: { ...q.l2, [l1]: img.fileLength } };
+          img.fileLength += q.tableClusters * cs;
+          img.allocated += q.tableClusters * cs;
+        }
+        break;
+      }
+      default:
+        hosts.push(img.fileLength);
+        img.fileLength += g;
+    }
+    img.allocated += g;
+  }
+  return hosts;
+}
+
+/** Host offsets for grains [g0, g1) of a non-qcow2 image, allocating at the end where needed. */
+function mapAppendGrains(img: DiskImage, g0: number, g1: number, g: number): number[] {
+  const hosts: number[] = [];
+  let c = g0;
+  while (c < g1) {
+    const e = within(img.data ?? [], c * g, c * g + 1)[0];
+    if (e && e.host !== undefined && !e.comp) {
+      hosts.push(e.host + (c * g - e.off));
+      c++;
+      continue;
+    }
+    let n = 0;
+    while (c + n < g1) {
+      const f = within(img.data ?? [], (c + n) * g, (c + n) * g + 1)[0];
+      if (f && f.host !== undefined && !f.comp) break;
+      n++;
+    }
+    hosts.push(...appendGrains(img, c, n, g));
+    c += n;
+  }
+  return hosts;
+}
+
+/** Attach host offsets (one per grain of size g starting at grain g0) to content runs. */
+function placeRuns(runs: Extent[], hosts: number[], g0: number, g: number): Extent[] {
+  const out: Extent[] = [];
+  for (const r of runs) {
+    let off = r.off;
+    const end = r.off + r.len;
+    while (off < end) {
+      const gi = Math.floor(off / g);
+      const stop = Math.min(end, (gi + 1) * g);
+      const h = hosts[gi - g0]!;
+      out.push({ ...r, off, len: stop - off, host: h + (off - gi * g) });
+      off = stop;
+    }
+  }
+  return normalize(out);
+}
+
+/** What [start, end) of the top layer reads as before a write: its own runs, else the chain below. */
+function currentContent(chain: readonly DiskImage[], top: DiskImage, start: number, end: number): Extent[] {
+  const runs = readChain([top, ...chain.slice(1)], start, end);
+  return runs.map((r) => ({ off: r.off, len: r.len, kind: "data" as const, pat: runContent(r) }));
+}
+
+/** Write guest data to the top image of `chain` (top first); returns the new top image. */
+export function writeImage(chain: readonly DiskImage[], off: number, len: number, content: WriteContent): DiskImage {
+  const top = chain[0]!;
+  const end = Math.min(off + len, top.virtualSize);
+  if (end <= off) return top;
+  if (content.kind === "zero") return writeZeroes(chain, off, end, !!content.unmap);
+  return writeData(chain, off, end, { kind: "data", pat: content.pat });
+}
+
+function writeData(chain: readonly DiskImage[], off: number, end: number, run: Omit<Extent, "off" | "len">): DiskImage {
+  const w = workOn(chain[0]!);
+  const img = w.img;
+  const g = isFlat(img) ? 4096 : grainOf(img);
+  const [a0, b0] = alignOut(off, end, g);
+  const a = a0;
+  const b = Math.min(b0, img.virtualSize);
+  // new content for the whole grains: what was there (or below, for copy-on-write), then the write
+  const runs = overwrite(normalize(currentContent(chain, img, a, b)), off, end, [{ ...run, off, len: end - off } as Extent]);
+  const g0 = Math.floor(a / g);
+  const g1 = Math.ceil(b / g);
+  let placed: Extent[];
+  if (isFlat(img)) {
+    placed = runs.map((r) => ({ ...r, host: r.off }));
+    img.allocated += bytesNewlyAllocated(img.data, a, b);
+  } else if (w.q) placed = placeRuns(runs, mapQcow2Clusters(w, g0, g1), g0, g);
+  else placed = placeRuns(runs, mapAppendGrains(img, g0, g1, g), g0, g);
+  img.data = overwrite(img.data, a, b, placed);
+  return finish(w);
+}
+
+/** Bytes in [a, b) that were holes (not allocated) before a raw write. */
+function bytesNewlyAllocated(data: Extent[], a: number, b: number): number {
+  let covered = 0;
+  for (const e of within(data, a, b)) if (e.host !== undefined) covered += e.len;
+  return Math.max(0, b - a - covered);
+}
+
+function writeZeroes(chain: readonly DiskImage[], off: number, end: number, unmap: boolean): DiskImage {
+  const top = chain[0]!;
+  if (top.format === "qcow2" && top.qcow2?.compat === "1.1") return zeroQcow2(chain, off, end, unmap);
+  if (!isFlat(top)) return writeData(chain, off, end, { kind: "data", pat: 0 });
+  // a plain file: whole blocks become unwritten (or holes with unmap), partial blocks get zero bytes
+  const w = workOn(top);
+  const img = w.img;
+  const a = Math.ceil(off / 4096) * 4096;
+  const b = end === img.virtualSize ? end : Math.floor(end / 4096) * 4096;
+  const zeroBytes = (s: number, t: number) => {
+    if (t <= s) return;
+    img.data = overwrite(img.data, s, t, within(img.data, s, t).map((e) => (e.kind === "data" ? { ...e, pat: 0 } : e)));
+  };
+  if (b > a) {
+    zeroBytes(off, a);
+    const held = within(img.data, a, b).reduce((n, e) => n + e.len, 0);
+    img.data = overwrite(img.data, a, b, unmap ? [] : [{ off: a, len: b - a, kind: "zero", host: a }]);
+    img.allocated = Math.max(0, img.allocated + (unmap ? -held : b - a - held));
+    zeroBytes(b, end);
+  } else zeroBytes(off, end);
+  return finish(w);
+}
+
+function zeroQcow2(chain: readonly DiskImage[], off: number, end: number, unmap: boolean): DiskImage {
+  let img = chain[0]!;
+  const cs = img.clusterSize!;
+  const below = chain.slice(1);
+  const vs = img.virtualSize;
+  const cEnd = (c: number) => Math.min((c + 1) * cs, vs);
+  const readsZero = (s: number, t: number) => t <= s || contentOf([img, ...below], s, t).every((r) => r.pat === 0);
+  const plain = (c: number) => {
+    const e = within(img.data ?? [], c * cs, c * cs + 1)[0];
+    return !e || e.kind === "zero";
+  };
+  let zs = Math.floor(off / cs);
+  let ze = Math.ceil(end / cs);
+  // a partly covered cluster becomes a zero cluster only if the rest of it already reads as zeroes;
+  // otherwise QEMU falls back to writing zero bytes there
+  const partial = (c: number) => {
+    const s = Math.max(off, c * cs);
+    const t = Math.min(end, cEnd(c));
+    if (s === c * cs && t === cEnd(c)) return true;
+    if (plain(c) && readsZero(c * cs, s) && readsZero(t, cEnd(c))) return true;
+    img = writeData([img, ...below], s, t, { kind: "data", pat: 0 });
+    return false;
+  };
+  if (!partial(zs)) zs++;
+  if (ze - 1 >= zs && !partial(ze - 1)) ze--;
+  if (ze <= zs) return img;
+  const w = workOn(img);
+  const q = w.q!;
+  const per = l2Coverage(q.layout) / cs;
+  for (let l1 = Math.floor(zs / per); l1 <= Math.floor((ze - 1) / per); l1++) l2ForWrite(q, l1);
+  const runs: Extent[] = [];
+  for (let c = zs; c < ze; c++) {
+    const e = hostOf(w.img, cs, c);
+    const s = c * cs;
+    const t = cEnd(c);
+    if (e && !e.comp && !unmap && refcount(q.layout, Math.floor((e.host! + (s - e.off)) / cs)) === 1) runs.push({ off: s, len: t - s, kind: "zero", host: e.host! + (s - e.off) });
+    else {
+      if (e) releaseHost(q, slice(e, s, t)!);
+      runs.push({ off: s, len: t - s, kind: "zero" });
+    }
+  }
+  w.img.data = overwrite(w.img.data, zs * cs, cEnd(ze - 1), normalize(runs));
+  return finish(w);
+}
+
+/** Discard [off, off+len) of the top image (qemu-io discard, fstrim in a guest). */
+export function discardImage(chain: readonly DiskImage[], off: number, len: number): DiskImage {
+  const top = chain[0]!;
+  const end = Math.min(off + len, top.virtualSize);
+  if (isFlat(top)) {
+    const a = Math.ceil(off / 4096) * 4096;
+    const b = end === top.virtualSize ? end : Math.floor(end / 4096) * 4096;
+    if (b <= a) return top;
+    const w = workOn(top);
+    const freed = within(w.img.data, a, b).reduce((n, e) => n + (e.host !== undefined ? e.len : 0), 0);
+    w.img.data = overwrite(w.img.data, a, b, []);
+    w.img.allocated = Math.max(0, w.img.allocated - freed);
+    return finish(w);
+  }
+  if (top.format !== "qcow2") return top;
+  const cs = top.clusterSize!;
+  const zs = Math.ceil(off / cs);
+  const ze = end === top.virtualSize ? Math.ceil(end / cs) : Math.floor(end / cs);
+  if (ze <= zs) return top;
+  const w = workOn(top);
+  const q = w.q!;
+  const v3 = top.qcow2?.compat === "1.1";
+  const backed = chain.length > 1 || top.backingFile !== undefined;
+  const runs: Extent[] = [];
+  for (let c = zs; c < ze; c++) {
+    const s = c * cs;
+    const t = Math.min((c + 1) * cs, top.virtualSize);
+    const e = within(w.img.data, s, s + 1)[0];
+    if (e?.host !== undefined) releaseHost(q, slice(e, s, t)!);
+    if (v3 && (backed || e)) runs.push({ off: s, len: t - s, kind: "zero" });
+  }
+  w.img.data = overwrite(w.img.data, zs * cs, Math.min(ze * cs, top.virtualSize), normalize(runs));
+  return finish(w);
+}

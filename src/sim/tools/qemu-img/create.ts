@@ -1,0 +1,159 @@
+// qemu-img create (img_create + bdrv_img_create): options, sizes, backing files, the "Formatting" line
+// and each driver's refusals, in the order QEMU checks them.
+import { produce } from "immer";
+import type { DiskImage } from "../../model/image";
+import { resolvePath, dirname, stat, writeFile } from "../../model/fs";
+import { createImage, FORMATS } from "../../model/image/formats";
+import { combinePath } from "./open";
+import { formatOptions, hasHelpOption, modelOptions, optionDescs, parseOptions, printCreateHelp, validOptionList } from "./opts";
+import type { Run } from "./run";
+import { cvtnum } from "./size";
+
+/** -o values given several times are joined with commas (accumulate_options). */
+export function accumulate(run: Run, prev: string | undefined, arg: string): string {
+  if (!validOptionList(arg)) run.fail(`Invalid option list: ${arg}`);
+  return prev === undefined ? arg : `${prev},${arg}`;
+}
+
+/** print_block_option_help(). */
+export function optionHelp(run: Run, fmt: string, filename: string | undefined): number {
+  if (!FORMATS[fmt]) run.fail(`Unknown file format '${fmt}'`);
+  if (!FORMATS[fmt]!.create) run.fail(`Format driver '${fmt}' does not support image creation`);
+  run.stdout(printCreateHelp(fmt, filename !== undefined));
+  return 0;
+}
+
+export interface CreateRequest {
+  filename: string;
+  fmt: string;
+  options?: string;
+  size?: bigint;
+  backingFile?: string;
+  backingFmt?: string;
+  /** -u: do not open the backing file */
+  noBackingOpen?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * bdrv_img_create(): validates, prints "Formatting ...", creates the file. Returns an error message (to be
+ * printed as "qemu-img: FILE: MSG") or undefined on success.
+ */
+export function imgCreate(run: Run, r: CreateRequest): string | undefined {
+  const drv = FORMATS[r.fmt];
+  if (!drv) return `Unknown file format '${r.fmt}'`;
+  if (!drv.create) return `Format driver '${r.fmt}' does not support image creation`;
+  const descs = optionDescs(r.fmt, true);
+  const parsed = parseOptions(r.options ?? "", descs);
+  if (!parsed.ok) return parsed.message;
+  for (const w of parsed.warnings) run.report(w);
+  if (!parsed.values.has("size")) {
+    if (r.size !== undefined) {
+      parsed.values.set("size", String(r.size));
+      parsed.numbers.set("size", r.size);
+    }
+  } else if (r.size !== undefined) return "The image size must be specified only once";
+  const hasBackingOpt = descs.some((d) => d.name === "backing_file");
+  if (r.backingFile !== undefined) {
+    if (!hasBackingOpt) return `Backing file not supported for file format '${r.fmt}'`;
+    parsed.values.set("backing_file", r.backingFile);
+  }
+  if (r.backingFmt !== undefined) {
+    if (!descs.some((d) => d.name === "backing_fmt")) return `Backing file format not supported for file format '${r.fmt}'`;
+    parsed.values.set("backing_fmt", r.backingFmt);
+  }
+  const backing = parsed.values.get("backing_file");
+  const backingFmt = parsed.values.get("backing_fmt");
+  if (backing !== undefined) {
+    if (backing === r.filename) return "Error: Trying to create an image with the same filename as the backing file";
+    if (backing === "") return "Expected backing file name, got empty string";
+  }
+  if (backing !== undefined && !r.noBackingOpen) {
+    const full = combinePath(r.filename, backing);
+    const o = run.tryOpen(full, { ...(backingFmt !== undefined ? { format: backingFmt } : {}), forceShare: true });
+    if (!o.ok) return `${o.bare}\nCould not open backing image.\n`;
+    if (backingFmt === undefined) return `Backing file specified without backing format\nDetected format of ${o.chain[0]!.format}.`;
+    if (!parsed.numbers.has("size")) {
+      const vs = BigInt(o.chain[0]!.image.virtualSize);
+      parsed.values.set("size", String(vs));
+      parsed.numbers.set("size", vs);
+    }
+  } else if (backing !== undefined && backingFmt === undefined) return "Backing file specified without backing format";
+  if (!parsed.numbers.has("size")) return "Image creation needs a size parameter";
+
+  if (!r.quiet) run.stdout(`Formatting '${r.filename}', fmt=${r.fmt} ${formatOptions(descs, parsed)}\n`);
+
+  // the protocol layer creates the file first
+  const abs = resolvePath(run.cwd, r.filename);
+  const parent = stat(run.fs, dirname(abs));
+  if (!parent || parent.kind !== "dir") return `Could not create '${r.filename}': No such file or directory`;
+  const existing = stat(run.fs, abs);
+  if (existing?.kind === "dir") return `Could not create '${r.filename}': Is a directory`;
+  if (existing?.kind === "file" && existing.lock) return `Failed to get "write" lock\nIs another process using the image [${r.filename}]?`;
+  const size = Number(parsed.numbers.get("size")!);
+  const opts = modelOptions(parsed, descs);
+  const slash = r.filename.lastIndexOf("/");
+  const res = createImage({
+    format: r.fmt,
+    virtualSize: size,
+    options: opts,
+    ...(backing !== undefined ? { backingFile: backing } : {}),
+    ...(backingFmt !== undefined ? { backingFormat: backingFmt } : {}),
+    seed: run.nowMs + run.world.seq,
+    fileName: r.filename.slice(slash + 1),
+  });
+  if ("error" in res) {
+    if (res.error.leavesEmptyFile) writeEmpty(run, abs);
+    return res.error.message;
+  }
+  run.saveImage(abs, res.image);
+  for (const [name, img] of Object.entries(res.extraFiles ?? {})) run.saveImage(resolvePath(dirname(abs), name), img);
+  return undefined;
+}
+
+function writeEmpty(run: Run, abs: string) {
+  const mtime = Math.floor(run.nowMs / 1000);
+  run.world = produce(run.world, (w) => {
+    writeFile(w.hosts[run.ctx.host]!.fs, abs, "", { mtime, image: { format: "raw", virtualSize: 0, fileLength: 0, allocated: 0, data: [] } as DiskImage });
+  });
+}
+
+export function createCommand(run: Run, argv: string[]): number {
+  const a = run.getopt(argv, ":F:b:f:ho:qu", [
+    { name: "help", arg: "none", key: "h" },
+    { name: "object", arg: "required", key: "object" },
+  ]);
+  if (a.has("h")) return run.help();
+  let options: string | undefined;
+  for (const o of a.opts) if (o.key === "o") options = accumulate(run, options, o.arg!);
+  const fmt = a.get("f") ?? "raw";
+  const filename = a.operands[0];
+  if (options !== undefined && hasHelpOption(options)) return optionHelp(run, fmt, filename);
+  if (filename === undefined) run.usage("Expecting image file name");
+  let size: bigint | undefined;
+  if (a.operands.length > 1) {
+    const c = cvtnum("image size", a.operands[1]!);
+    if (!c.ok) {
+      for (const l of c.lines) run.report(l);
+      return 1;
+    }
+    if (c.warning) run.report(c.warning);
+    size = c.value;
+  }
+  if (a.operands.length > 2) run.usage(`Unexpected argument: ${a.operands[2]}`);
+  const e = imgCreate(run, {
+    filename,
+    fmt,
+    ...(options !== undefined ? { options } : {}),
+    ...(size !== undefined ? { size } : {}),
+    ...(a.get("b") !== undefined ? { backingFile: a.get("b")! } : {}),
+    ...(a.get("F") !== undefined ? { backingFmt: a.get("F")! } : {}),
+    noBackingOpen: a.has("u"),
+    quiet: a.has("q"),
+  });
+  if (e !== undefined) {
+    run.stderr(`qemu-img: ${filename}: ${e}${e.endsWith("\n") || e.includes("Detected format") ? "" : "\n"}`);
+    return 1;
+  }
+  return 0;
+}

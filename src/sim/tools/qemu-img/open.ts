@@ -1,0 +1,236 @@
+// Opening image files the way QEMU's block layer does: format probing, -f mismatches, backing chains
+// resolved relative to each image, image locks, chain loops, and QEMU's exact error texts for each.
+import type { DiskImage } from "../../model/image";
+import { resolvePath, stat, type Fs, type FileNode } from "../../model/fs";
+import { FORMATS, ALL_DRIVERS, roundUp } from "../../model/image/formats";
+import type { Extent } from "../../model/image/extents";
+
+/** One opened image: the name QEMU uses for it, where it lives, and the data as its driver sees it. */
+export interface Layer {
+  /** File name as QEMU knows it (as typed, or composed from the overlay's name for backing files). */
+  name: string;
+  /** Absolute path in the simulated filesystem. */
+  abs: string;
+  /** Driver used (given with -f, probed, or the overlay's backing format). */
+  format: string;
+  /** The image seen through that driver (a qcow2 file opened as raw is a raw view of its bytes). */
+  image: DiskImage;
+  /** The stored image of the file, when the driver is its real format (what writes update). */
+  native: boolean;
+  /** The format was probed (raw guessed: QEMU warns on write). */
+  probedRaw: boolean;
+}
+
+export interface OpenOptions {
+  format?: string;
+  write?: boolean;
+  /** Open only this image, not its backing files (info, rebase -u, create's size lookup). */
+  noBacking?: boolean;
+  forceShare?: boolean;
+}
+
+export type OpenResult =
+  | { ok: true; chain: Layer[] }
+  | {
+      ok: false;
+      /** "Could not open 'NAME': ..." as qemu-img prints it after opening NAME itself */
+      message: string;
+      /** the same without the leading "Could not open 'NAME': " (what bdrv_open itself reports) */
+      bare: string;
+      /** WARNING lines printed before the error */
+      warnings: string[];
+    };
+
+export const RAW_PROBE_WARNING = (name: string) =>
+  `WARNING: Image format was not specified for '${name}' and probing guessed raw.\n         Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted.\n         Specify the 'raw' format explicitly to remove the restrictions.\n`;
+
+/** path_combine(): a backing file name relative to the directory of the image that names it. */
+export function combinePath(base: string, rel: string): string {
+  if (rel.startsWith("/") || rel === "") return rel;
+  const slash = base.lastIndexOf("/");
+  if (slash < 0) return rel;
+  return base.slice(0, slash + 1) + rel;
+}
+
+/** The driver QEMU's probe picks for a file's content. */
+export function probeFormat(node: FileNode): string {
+  const img = node.image;
+  if (!img) return "raw";
+  if (img.format === "vpc" && img.vpc?.subformat === "fixed") return "raw";
+  if (img.format === "luks") return "luks";
+  return img.format;
+}
+
+/** A plain file's bytes as a raw image (text files, or any image opened with -f raw). */
+export function rawView(node: FileNode, tag: string): DiskImage {
+  const img = node.image;
+  const len = img ? img.fileLength : Buffer.byteLength(node.content, "utf8");
+  const size = roundUp(len, 512);
+  if (!img) {
+    const data: Extent[] = len > 0 ? [{ off: 0, len, kind: "data", pat: `text:${hashText(node.content)}`, host: 0 }] : [];
+    if (len > 0 && size > len) data.push({ off: len, len: size - len, kind: "data", pat: 0, host: len });
+    return { format: "raw", virtualSize: size, fileLength: len, allocated: len > 0 ? roundUp(len, 4096) : 0, data };
+  }
+  if (img.format === "raw") return img;
+  // the container's bytes: its metadata, then the data clusters where they sit in the file
+  const data: Extent[] = [];
+  const meta = (off: number, n: number) => n > 0 && data.push({ off, len: n, kind: "data", pat: `${img.format}-meta:${tag}:${off}`, host: off });
+  const placed = (img.data ?? []).filter((e) => e.host !== undefined && e.kind === "data" && !e.sparse).sort((a, b) => a.host! - b.host!);
+  let cur = 0;
+  const headerEnd = Math.min(len, metaEnd(img));
+  meta(0, headerEnd);
+  cur = headerEnd;
+  for (const e of placed) {
+    const h = e.host!;
+    if (h + e.len <= cur || h >= len) continue;
+    const start = Math.max(h, cur);
+    data.push({ off: start, len: Math.min(h + e.len, len) - start, kind: "data", pat: e.pat ?? 0, host: start });
+    cur = Math.min(h + e.len, len);
+  }
+  return { format: "raw", virtualSize: size, fileLength: len, allocated: img.allocated, data: data.sort((a, b) => a.off - b.off) };
+}
+
+/** Where an image's own metadata ends in its file (the header area before data). */
+function metaEnd(img: DiskImage): number {
+  if (img.layout) return 4 * img.layout.cs;
+  if (img.format === "vpc" && img.vpc?.subformat === "fixed") return 0;
+  const firstData = Math.min(...(img.data ?? []).filter((e) => e.host !== undefined).map((e) => e.host!), img.fileLength);
+  return firstData;
+}
+
+function hashText(s: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(16);
+}
+
+/** Why a file cannot be read as format `fmt` (what the driver's open says). */
+export function formatMismatch(fmt: string, node: FileNode): string | undefined {
+  const actual = probeFormat(node);
+  const real = node.image?.format ?? "raw";
+  if (fmt === "raw" || fmt === "file") return undefined;
+  if (fmt === real && !(fmt === "vpc" && actual === "raw" && false)) return undefined;
+  if (fmt === "vpc" && real === "vpc") return undefined;
+  switch (fmt) {
+    case "qcow2":
+      return "Image is not in qcow2 format";
+    case "vmdk":
+      return "invalid VMDK image descriptor";
+    case "vdi":
+      return real === "qcow2" ? "Unsupported VDI image size (size is 0x73746e756f636665, max supported is 0x1fffff8000000)" : "Image not in VDI format (bad signature 00000000)";
+    case "vpc":
+      return "invalid VPC image";
+    case "vhdx":
+      return `Could not open '${"\0"}': Invalid argument`;
+    case "qed":
+      return "Image not in QED format";
+    case "luks":
+      return "Volume is not in LUKS format";
+    case "qcow":
+      return real === "qcow2" ? "qcow (v1) does not support qcow version 3\nTry the 'qcow2' driver instead." : "Image not in qcow format";
+    case "bochs":
+      return "Image not in Bochs format";
+    case "parallels":
+      return "Image not in Parallels format";
+    case "cloop":
+      return "block_size cannot be zero";
+    case "dmg":
+      return "Could not locate UDIF trailer in dmg file";
+    default:
+      return `Driver '${fmt}' cannot open plain files`;
+  }
+}
+
+/** The view a driver gives of a file. */
+function viewAs(fmt: string, node: FileNode, tag: string): { image: DiskImage; native: boolean } {
+  const img = node.image;
+  if (fmt === "raw" || fmt === "file" || !img) return { image: rawView(node, tag), native: !!img && img.format === "raw" };
+  if (fmt === "vpc" && img.format === "vpc" && img.vpc?.subformat === "fixed") return { image: img, native: true };
+  return { image: img, native: true };
+}
+
+export interface Opener {
+  fs: Fs;
+  cwd: string;
+}
+
+/**
+ * Open `name` (and, unless noBacking, its backing chain). Error texts are what qemu-img prints after
+ * "qemu-img: " (the caller adds "Could not open 'NAME': " where qemu-img does).
+ */
+export function openChain(o: Opener, name: string, opt: OpenOptions = {}): OpenResult {
+  const warnings: string[] = [];
+  const chain: Layer[] = [];
+  const seen: string[] = [];
+  let cur = name;
+  let fmt = opt.format;
+  for (let depth = 0; ; depth++) {
+    const r = openOne(o, cur, fmt);
+    if (!r.ok) return failure(name, "Could not open backing file: ".repeat(depth) + r.message, warnings);
+    if (depth === 0 && r.layer.probedRaw && opt.write) warnings.push(RAW_PROBE_WARNING(name));
+    // a lock held by a running VM: reading the chain needs "consistent read" and refuses others' writes
+    // (a read-only holder leaves reading free; a writer blocks readers unless they force-share)
+    const lock = r.node.lock;
+    if (lock) {
+      const write = depth === 0 && opt.write;
+      const ok = !write && (opt.forceShare || lock.shared);
+      if (!ok) {
+        const what = write ? `Failed to get "write" lock` : `Failed to get shared "write" lock`;
+        const msg = `${what}\nIs another process using the image [${cur}]?`;
+        return failure(name, "Could not open backing file: ".repeat(depth) + msg, warnings);
+      }
+    }
+    chain.push(r.layer);
+    if (opt.noBacking) break;
+    const img = r.layer.image;
+    if (!r.layer.native || img.backingFile === undefined || img.backingFile === "") break;
+    seen.push(r.abs);
+    const next = combinePath(cur, img.backingFile);
+    const nextAbs = resolvePath(o.cwd, next);
+    if (seen.includes(nextAbs)) return loopError(o, name, chain, next, nextAbs, !!opt.write, warnings);
+    cur = next;
+    fmt = img.backingFormat;
+  }
+  return { ok: true, chain };
+}
+
+/** A backing chain that comes back to itself: QEMU opens until it runs out of file descriptors. */
+function loopError(o: Opener, name: string, chain: Layer[], next: string, nextAbs: string, write: boolean, warnings: string[]): OpenResult {
+  if (write && nextAbs === resolvePath(o.cwd, name)) {
+    if (chain.length === 1) return failure(name, `Could not open backing file: Failed to get shared "write" lock\nIs another process using the image [${next}]?`, warnings);
+    return failure(name, `Failed to get "write" lock\nIs another process using the image [${name}]?`, warnings);
+  }
+  // 1024 descriptors: the 1016th image in the chain fails
+  const depth = 1015;
+  const cycleStart = chain.findIndex((l) => l.abs === nextAbs);
+  const cycle = chain.slice(cycleStart).map((l) => l.name);
+  cycle[0] = next;
+  const failing = cycle[(depth - cycleStart) % cycle.length]!;
+  return failure(name, `${"Could not open backing file: ".repeat(depth)}Could not open '${failing}': Too many open files`, warnings);
+}
+
+const failure = (name: string, bare: string, warnings: string[]): OpenResult => ({ ok: false, message: `Could not open '${name}': ${bare}`, bare, warnings });
+
+type OneResult = { ok: true; layer: Layer; node: FileNode; abs: string } | { ok: false; message: string };
+
+/** Open one file with a driver; the message is the driver's own (the caller frames it). */
+function openOne(o: Opener, name: string, fmt: string | undefined): OneResult {
+  if (name === "") return { ok: false, message: `The 'file' block driver requires a file name` };
+  if (fmt !== undefined && !ALL_DRIVERS.includes(fmt)) return { ok: false, message: `Unknown driver '${fmt}'` };
+  const abs = resolvePath(o.cwd, name);
+  const node = stat(o.fs, abs);
+  if (!node) return { ok: false, message: `Could not open '${name}': No such file or directory` };
+  if (node.kind !== "file" || node.device) return { ok: false, message: `'file' driver requires '${name}' to be a regular file` };
+  const probed = probeFormat(node);
+  const driver = fmt ?? probed;
+  if (fmt !== undefined) {
+    const bad = formatMismatch(fmt, node);
+    if (bad) return { ok: false, message: bad.includes("\0") ? bad.replace("\0", name) : bad };
+  }
+  if (!FORMATS[driver] && driver !== "file") return { ok: false, message: `Driver '${driver}' is not supported here` };
+  const v = viewAs(driver, node, abs);
+  return { ok: true, node, abs, layer: { name, abs, format: driver === "file" ? "file" : driver, image: v.image, native: v.native, probedRaw: fmt === undefined && probed === "raw" } };
+}
+
+/** Error text for the top image when QEMU reports it without our "Could not open" framing. */
+export const chainImages = (chain: Layer[]) => chain.map((l) => l.image);

@@ -1,0 +1,154 @@
+// One qemu-img invocation: its output, the world it changes (image files in the host's filesystem), and
+// the helpers every subcommand shares (qemu-img's error wording, opening images, saving them).
+import { produce } from "immer";
+import type { DiskImage } from "../../model/image";
+import { dirname, resolvePath, stat, writeFile, type Fs } from "../../model/fs";
+import type { World } from "../../model/world";
+import { err, out, type Chunk, type ToolContext, type ToolResult } from "../../shell/tool";
+import { getoptRun, type LongOpt } from "./getopt";
+import { helpText } from "./help";
+import { openChain, type Layer, type OpenOptions } from "./open";
+
+/** Thrown to end a subcommand early with an exit status (caught in the dispatcher, never escapes the tool). */
+export class Exit {
+  constructor(readonly code: number) {}
+}
+
+export interface ParsedArgs {
+  opts: { key: string; arg?: string }[];
+  operands: string[];
+  /** Last value of an option, or undefined. */
+  get(key: string): string | undefined;
+  has(key: string): boolean;
+}
+
+export class Run {
+  readonly chunks: Chunk[] = [];
+  world: World;
+
+  constructor(readonly ctx: ToolContext) {
+    this.world = ctx.world;
+  }
+
+  get fs(): Fs {
+    return this.world.hosts[this.ctx.host]!.fs;
+  }
+
+  get cwd(): string {
+    return this.ctx.cwd;
+  }
+
+  get nowMs(): number {
+    return this.world.clock;
+  }
+
+  stdout(text: string): void {
+    if (text) this.chunks.push(out(text));
+  }
+
+  stderr(text: string): void {
+    if (text) this.chunks.push(err(text));
+  }
+
+  /** error_report(): "qemu-img: MSG". */
+  report(msg: string): void {
+    this.stderr(`qemu-img: ${msg}\n`);
+  }
+
+  /** error_report() and a failing exit status. */
+  fail(msg: string, code = 1): never {
+    this.report(msg);
+    throw new Exit(code);
+  }
+
+  /** error_exit(): the message, the --help hint, exit 1. */
+  usage(msg: string): never {
+    this.stderr(`qemu-img: ${msg}\nTry 'qemu-img --help' for more information\n`);
+    throw new Exit(1);
+  }
+
+  /** help(): the full help text on stdout, exit 0. */
+  help(): never {
+    this.stdout(helpText());
+    throw new Exit(0);
+  }
+
+  /** getopt_long for a subcommand (argv[0] is the subcommand name); option errors end the run as qemu-img does. */
+  getopt(argv: string[], spec: string, longs: LongOpt[], onUnknown?: () => never): ParsedArgs {
+    const r = getoptRun(argv, spec, longs);
+    if (r.kind === "error") {
+      if (onUnknown) {
+        this.stderr(r.message);
+        onUnknown();
+      }
+      if (r.code === ":") this.usage(`missing argument for option '${r.word}'`);
+      this.usage(`unrecognized option '${r.word}'`);
+    }
+    const opts = r.options;
+    return {
+      opts,
+      operands: r.operands,
+      get: (k) => {
+        for (let i = opts.length - 1; i >= 0; i--) if (opts[i]!.key === k) return opts[i]!.arg ?? "";
+        return undefined;
+      },
+      has: (k) => opts.some((o) => o.key === k),
+    };
+  }
+
+  /** Open an image and its chain; on failure print qemu-img's message and exit with `code`. */
+  open(name: string, o: OpenOptions = {}, code = 1): Layer[] {
+    const r = openChain({ fs: this.fs, cwd: this.cwd }, name, o);
+    if (!r.ok) {
+      for (const w of r.warnings) this.stderr(w);
+      this.fail(r.message, code);
+    }
+    return r.chain;
+  }
+
+  tryOpen(name: string, o: OpenOptions = {}) {
+    return openChain({ fs: this.fs, cwd: this.cwd }, name, o);
+  }
+
+  exists(path: string): boolean {
+    return stat(this.fs, resolvePath(this.cwd, path)) !== undefined;
+  }
+
+  parentExists(path: string): boolean {
+    const abs = resolvePath(this.cwd, path);
+    const parent = stat(this.fs, dirname(abs));
+    return parent?.kind === "dir";
+  }
+
+  /** Store an image in a file (creating or replacing it), keeping the file's other attributes. */
+  saveImage(absOrRel: string, image: DiskImage): void {
+    const abs = resolvePath(this.cwd, absOrRel);
+    const mtime = Math.floor(this.world.clock / 1000);
+    this.world = produce(this.world, (w) => {
+      const fs = w.hosts[this.ctx.host]!.fs;
+      const old = stat(fs, abs);
+      writeFile(fs, abs, "", { mtime, image: image as DiskImage, ...(old?.kind === "file" ? { mode: old.mode } : {}) });
+      const node = stat(fs, abs);
+      if (node?.kind === "file" && old?.kind === "file" && old.lock) node.lock = old.lock;
+    });
+  }
+
+  /** Update the stored image behind an opened layer. */
+  saveLayer(layer: Layer, image: DiskImage): void {
+    this.saveImage(layer.abs, image);
+  }
+
+  result(code: number): ToolResult {
+    return { exit: code, out: this.chunks, ...(this.world !== this.ctx.world ? { world: this.world } : {}) };
+  }
+}
+
+/** Map a qemu-img exit for thrown Exit values. */
+export function runGuarded(run: Run, fn: () => number): ToolResult {
+  try {
+    return run.result(fn());
+  } catch (e) {
+    if (e instanceof Exit) return run.result(e.code);
+    throw e;
+  }
+}
