@@ -10,6 +10,7 @@ import { dueItems, itemStates } from "../engine/srs";
 import type { World } from "../sim/model/world";
 import { notFound, usageError } from "./errors";
 import { readEvents, record } from "./progress";
+import { chooseQuestions, type QuizItem } from "./quiz";
 import { fixtureNames, newSession, openWorld, runScript } from "./shell";
 
 let cache: Drill[] | undefined;
@@ -135,4 +136,22 @@ export function referenceProblem(d: Drill): string | null {
   if (!g.correct) return `the reference does not pass its own grading (${g.reason})`;
   if (g.compared !== "state" && !ref.entries.some((e) => e.stdout.trim() || e.stderr.trim())) return "the reference neither changes the host nor prints anything";
   return null;
+}
+
+export type ReviewItem = { kind: "question"; item: QuizItem } | { kind: "drill"; drill: Drill };
+
+/** What `lpic3 review` serves: due questions and due drills together, earliest due first. */
+export function reviewQueue(count: number, now = new Date()): ReviewItem[] {
+  const states = itemStates(readEvents());
+  const due = (id: string) => states.get(id)?.card.due.getTime() ?? 0;
+  const qs: ReviewItem[] = chooseQuestions({ objectives: [], count, due: true }, now).map((item) => ({ kind: "question", item }));
+  let ds: ReviewItem[] = [];
+  try {
+    ds = chooseDrills({ tools: [], objectives: [], count, due: true }, now).map((drill) => ({ kind: "drill", drill }));
+  } catch (e) {
+    // broken drill content must not keep a learner from reviewing questions
+    if (!(e instanceof ContentInvalid)) throw e;
+  }
+  const id = (r: ReviewItem) => (r.kind === "question" ? r.item.q.id : r.drill.id);
+  return [...qs, ...ds].sort((a, b) => due(id(a)) - due(id(b)) || (id(a) < id(b) ? -1 : 1)).slice(0, count);
 }

@@ -2,6 +2,9 @@
 // through `lpic3 lab verify --all`; a learner can complete a lab end to end through the lab shell.
 import { describe, expect, it } from "vitest";
 import { labList, verifyLab } from "../../src/app/lab";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { allQuestions, answerLine } from "../helpers/content";
 import { lpic3, tempHome } from "../helpers/cli";
 
 const labs = labList().map((l) => l.lab);
@@ -109,5 +112,34 @@ describe("drills from the command line", () => {
     expect(r.stdout).toContain("Summary: 0/2 correct");
     const stats = JSON.parse(lpic3(["stats", "--json"], { env }).stdout);
     expect(stats.drills.virsh).toMatchObject({ answered: 2, correct: 0 });
+  });
+});
+
+describe("review", () => {
+  it("serves due drills among due questions, earliest due first, and --due filters drills", () => {
+    const home = tempHome();
+    const env = { LPIC3_HOME: home };
+    const q = (item: string, at: string) => JSON.stringify({ v: 1, id: `${item}-${at}`, at, t: "answer", item, objective: "351.4", source: "quiz", given: "A", correct: false });
+    const d = (item: string, at: string) => JSON.stringify({ v: 1, id: `${item}-${at}`, at, t: "drill", item, objective: "351.4", tool: "virsh", answer: "virsh list", correct: false });
+    const file = join(home, "seed.jsonl");
+    writeFileSync(file, [q("351.4-001", "2026-01-01T09:00:00.000Z"), d("virsh-autostart", "2026-01-01T09:30:00.000Z"), q("351.4-002", "2026-01-01T10:00:00.000Z")].join("\n") + "\n");
+    lpic3(["progress", "import", file], { env });
+    const due = lpic3(["drill", "--due"], { env, input: "virsh autostart web\n" });
+    expect(due.stdout).toContain("Drill 1/1 · virsh-autostart");
+    expect(due.stdout).toContain("✔ Correct");
+    // answered right just now: no longer due, so review serves only the questions
+    const qs = allQuestions();
+    const r1 = lpic3(["review", "--count", "5"], { env, input: ["351.4-001", "351.4-002"].map((id) => answerLine(qs.get(id)!)).join("\n") + "\n" });
+    expect([...r1.stdout.matchAll(/Review \d\/\d · ([\w.-]+)/g)].map((m) => m[1])).toEqual(["351.4-001", "351.4-002"]);
+
+    const home2 = tempHome();
+    const env2 = { LPIC3_HOME: home2 };
+    const file2 = join(home2, "seed.jsonl");
+    writeFileSync(file2, [q("351.4-001", "2026-01-01T09:00:00.000Z"), d("virsh-autostart", "2026-01-01T09:30:00.000Z"), q("351.4-002", "2026-01-01T10:00:00.000Z")].join("\n") + "\n");
+    lpic3(["progress", "import", file2], { env: env2 });
+    const r = lpic3(["review", "--count", "5"], { env: env2, input: [answerLine(qs.get("351.4-001")!), "virsh autostart web", answerLine(qs.get("351.4-002")!)].join("\n") + "\n" });
+    expect(r.status).toBe(0);
+    expect([...r.stdout.matchAll(/Review \d\/3 · ([\w.-]+)/g)].map((m) => m[1])).toEqual(["351.4-001", "virsh-autostart", "351.4-002"]);
+    expect(r.stdout).toContain("Summary: 3/3 correct");
   });
 });

@@ -82,7 +82,7 @@ export function registerDrill(program: Command, term: Terminal) {
 }
 
 /** Ask each drill, grade and record the answer; shared with `lpic3 review`. */
-export async function runDrills(term: Terminal, items: Drill[], answersFile: string | undefined, label: string, lines?: LineSource): Promise<{ right: number; asked: number }> {
+export async function runDrills(term: Terminal, items: Drill[], answersFile: string | undefined, label: string | ((i: number, n: number) => string), lines?: LineSource): Promise<{ right: number; asked: number }> {
   const { answerDrill } = await import("../../app/drill");
   const { formatDrill, formatDrillFeedback } = await import("../ui/drill-view");
   const c = term.chalk;
@@ -94,7 +94,8 @@ export async function runDrills(term: Terminal, items: Drill[], answersFile: str
   let asked = 0;
   try {
     for (const [i, d] of items.entries()) {
-      term.out("\n" + formatDrill(d, `${label} ${i + 1}/${items.length} · ${d.id} · ${d.tool} · ${d.objective}`, c, width));
+      const head = typeof label === "string" ? `${label} ${i + 1}/${items.length}` : label(i, items.length);
+      term.out("\n" + formatDrill(d, `${head} · ${d.id} · ${d.tool} · ${d.objective}`, c, width));
       let answer: string | null;
       if (interactive) {
         const { input } = await import("@inquirer/prompts");

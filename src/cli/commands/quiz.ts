@@ -42,7 +42,12 @@ async function runQuiz(term: Terminal, objectives: string[], opts: QuizCliOption
   const { chooseQuestions, answerQuestion, weakSpots } = await import("../../app/quiz");
   const { formatQuestion, formatFeedback } = await import("../ui/question-view");
   const { parseLetters } = await import("../../engine/grading");
-  const items = chooseQuestions({ objectives, count, ...(opts.type ? { type: opts.type } : {}), ...(opts.due ? { due: true } : {}), ...(seed !== undefined ? { seed } : {}) });
+  // review serves due drills too, in one queue ordered by due date
+  const queue =
+    source === "review"
+      ? (await import("../../app/drill")).reviewQueue(count)
+      : chooseQuestions({ objectives, count, ...(opts.type ? { type: opts.type } : {}), ...(opts.due ? { due: true } : {}), ...(seed !== undefined ? { seed } : {}) }).map((item) => ({ kind: "question" as const, item }));
+  const items = queue;
   const c = term.chalk;
   if (items.length === 0) {
     term.out(opts.due ? "Nothing is due for review. Come back later, or run 'lpic3 quiz' for new questions.\n" : "No questions match.\n");
@@ -55,7 +60,20 @@ async function runQuiz(term: Terminal, objectives: string[], opts: QuizCliOption
   let asked = 0;
   const perObjective = new Map<string, { right: number; total: number }>();
   try {
-    for (const [i, item] of items.entries()) {
+    for (const [i, entry] of items.entries()) {
+      if (entry.kind === "drill") {
+        const { runDrills } = await import("./drill");
+        const r = await runDrills(term, [entry.drill], opts.answers, () => `Review ${i + 1}/${items.length}`, lines ?? undefined);
+        if (r.asked === 0) break;
+        asked++;
+        right += r.right;
+        const o = perObjective.get(entry.drill.objective) ?? { right: 0, total: 0 };
+        o.total++;
+        o.right += r.right;
+        perObjective.set(entry.drill.objective, o);
+        continue;
+      }
+      const item = entry.item;
       const q = item.q;
       const head = `${source === "review" ? "Review" : "Question"} ${i + 1}/${items.length} · ${q.id} · ${q.type === "single" ? "single choice" : q.type === "multi" ? "multiple choice" : "fill in the blank"}`;
       let given: Given;
