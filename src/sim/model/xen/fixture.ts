@@ -204,7 +204,7 @@ export function loadXenSection(section: unknown, host: Host, world: World): Prob
     dmesg: [],
     xsOps: [],
     bridges: [...fx.bridges],
-    nextPty: 1,
+    nextPty: 2,
     nrCpus,
     cores: cpu.coresPerSocket,
     threads: cpu.threadsPerCore,

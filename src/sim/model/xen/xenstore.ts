@@ -57,7 +57,7 @@ function guest(t: XsTree, x: XenState, d: XenDomain) {
   put(t, `${base}/console/limit`, "1048576", ro);
   put(t, `${base}/console/output`, "pty", ro);
   put(t, `${base}/console/port`, "2", ro);
-  put(t, `${base}/console/ring-ref`, String(1966078 - id * 65536), ro);
+  put(t, `${base}/console/ring-ref`, String(1966078 - (id - 1) * 65536), ro);
   put(t, `${base}/console/tty`, d.tty, ro);
   put(t, `${base}/console/type`, "xenconsoled", ro);
   dir(t, `${base}/control`, own);
@@ -69,7 +69,7 @@ function guest(t: XsTree, x: XenState, d: XenDomain) {
   for (let i = 0; i < d.maxVcpus; i++) put(t, `${base}/cpu/${i}/availability`, i < d.onlineVcpus ? "online" : "offline", ro);
   dir(t, `${base}/device`, ro);
   put(t, `${base}/device/suspend/event-channel`, "", own);
-  for (const k of d.disks) {
+  d.disks.forEach((k, diskIndex) => {
     const kind = k.backend === "qdisk" ? "qdisk" : "vbd";
     const fe = `${base}/device/vbd/${k.devid}`;
     const be = `/local/domain/0/backend/${kind}/${id}/${k.devid}`;
@@ -98,7 +98,7 @@ function guest(t: XsTree, x: XenState, d: XenDomain) {
     put(t, `${be}/online`, "1", bperm);
     put(t, `${be}/params`, k.target, bperm);
     if (kind === "vbd") {
-      const minor = 1 + (id * 7 + (k.devid & 0xff)) % 200;
+      const minor = (id - 1) * 4 + diskIndex + 1;
       put(t, `${be}/physical-device`, `fe:${minor.toString(16)}`, bperm);
       put(t, `${be}/physical-device-path`, k.target.startsWith("/dev/") ? `/dev/dm-${minor}` : `/dev/loop${minor % 8}`, bperm);
     }
@@ -111,7 +111,7 @@ function guest(t: XsTree, x: XenState, d: XenDomain) {
     put(t, `${be}/type`, kind === "vbd" ? "phy" : "qdisk", bperm);
     put(t, `/libxl/${id}/device/vbd/${k.devid}/backend`, be, ["n0"]);
     put(t, `/libxl/${id}/device/vbd/${k.devid}/frontend`, fe, ["n0"]);
-  }
+  });
   for (const n of d.nics) {
     const fe = `${base}/device/vif/${n.devid}`;
     const be = `/local/domain/0/backend/vif/${id}/${n.devid}`;
@@ -169,7 +169,7 @@ function guest(t: XsTree, x: XenState, d: XenDomain) {
     put(t, `/local/domain/0/device-model/${id}/state`, "running", ["n0", `r${id}`]);
   }
   put(t, `${base}/store/port`, "1", ro);
-  put(t, `${base}/store/ring-ref`, String(1966079 - id * 65536), ro);
+  put(t, `${base}/store/ring-ref`, String(1966079 - (id - 1) * 65536), ro);
   put(t, `${base}/vm`, `/vm/${d.uuid}`, ro);
   put(t, `/libxl/${id}/type`, d.type, ["n0"]);
   if (d.type === "hvm") put(t, `/libxl/${id}/dm-version`, "qemu_xen", ["n0"]);

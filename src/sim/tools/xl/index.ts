@@ -5,7 +5,6 @@ import { DEFAULT_GLOBALS, type XlGlobals } from "../../model/xen/domain-config";
 import { xenOf } from "../../model/xen/state";
 import { needsSettle, settle } from "../../model/xen/transitions";
 import { stat } from "../../model/fs";
-import { getoptLong } from "../../shell/getopt";
 import { err, type Tool, type ToolContext, type ToolResult } from "../../shell/tool";
 import { XlCtx, XlExit, XL_ARGV0, fullHelp, helpText, lookupCommand } from "./context";
 import { XL_HANDLERS } from "./table";
@@ -94,18 +93,28 @@ function run(tool: ToolContext, args: string[]): ToolResult {
   const host = tool.world.hosts[tool.host];
   if (!xenOf(host)) return { exit: 127, out: [err(`bash: ${tool.argv0}: command not found\n`)] };
   const ctx = new XlCtx(tool, tool.host);
-  const g = getoptLong(args, "+vftTN", [], XL_ARGV0);
-  for (const ev of g.events) {
-    if (ev.kind === "error") {
-      ctx.err(ev.message);
-      ctx.err("unknown global option\n");
-      return finish(ctx, 1);
+  // getopt(argc, argv, "+vftTN"): short options only, so "--help" is the option cluster "-help"
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      i++;
+      break;
     }
-    if (ev.key === "v") ctx.verbose++;
-    else if (ev.key === "N") ctx.dryrun = true;
-    else if (ev.key === "f") ctx.force = true;
+    if (a === "-" || !a.startsWith("-")) break;
+    for (const c of a.slice(1)) {
+      if (!"vftTN".includes(c)) {
+        ctx.err(`${XL_ARGV0}: invalid option -- '${c}'\n`);
+        ctx.err("unknown global option\n");
+        return finish(ctx, 1);
+      }
+      if (c === "v") ctx.verbose++;
+      else if (c === "N") ctx.dryrun = true;
+      else if (c === "f") ctx.force = true;
+    }
   }
-  const [cmd, ...rest] = g.operands;
+  const operands = args.slice(i);
+  const [cmd, ...rest] = operands;
   if (cmd === undefined) {
     ctx.out(fullHelp());
     return finish(ctx, 1);
