@@ -167,7 +167,9 @@ function cliErrorSession() {
     R("xl -N network-attach debian bridge=xenbr1 mac=00:16:3e:11:22:33 model=e1000 vifname=vif-web ip=192.168.1.10 rate=10Mb/s", blockFrom("$ xl -N network-attach").replace(/^\$ .*\n/, ""), "", 0),
     R("xl config-update debian", "", "WARNING: xl now has better capability to manage domain configuration, avoid using this command when possible\nConfig file not specified\n", 1),
     R("xl config-update", "Usage: xl [-vtTfN] config-update <Domain> <ConfigFile> [options] [vars]\n\nUpdate a running domain's saved configuration, used when rebuilding the domain after reboot.\nWARNING: xl now has better capability to manage domain configuration, avoid using this command when possible.\n\nOptions:\n\n-h                      Print this help.\n-f FILE, --defconfig=FILE\n                     Use the given configuration file.\n-d                      Enable debug messages.\n\n", "xl config-update requires a domain argument\n", 1),
-    R("xl getenforce", "Flask XSM Disabled\n", "", 0),
+    R("xl getenforce", "Flask XSM Disabled\n", "", 255),
+    R("xl setenforce", "Usage: xl [-vtTf] setenforce <1|0|Enforcing|Permissive>\n\nSets the current enforcing mode of the Flask Xen security module.\n\n", "", 2),
+    R("xl setenforce 1", "", "Flask XSM disabled\n", 255),
     R("xm list", "", "bash: xm: command not found\n", 127),
   ];
   return { fixture: "xen", description: "global options, prefix dispatch, def_getopt errors, domain lookup and command errors (reference §1, §3)", entries };

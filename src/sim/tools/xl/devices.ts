@@ -190,7 +190,7 @@ export function xlPciChange(ctx: XlCtx, argv: string[], name: string, shorts: st
   const bdf = name.startsWith("pci-assignable") ? p.args[0]! : p.args[1]!;
   if (!name.startsWith("pci-assignable")) ctx.findDomain(p.args[0]!);
   if (!/^(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/.test(bdf)) {
-    ctx.err(name.startsWith("pci-assignable") ? `pci-assignable-${name.endsWith("add") ? "add" : "remove"}: malformed BDF "${bdf}"\n` : `pci-${name.endsWith("attach") ? "attach" : "detach"}: malformed BDF specification "${bdf}"\n`);
+    ctx.err(name === "pci-assignable-remove" ? `pci-assignable-remove: malformed BDF '${bdf}'\n` : name === "pci-assignable-add" ? `pci-assignable-add: malformed BDF "${bdf}"\n` : `${name}: malformed PCI_SPEC_STRING "${bdf}"\n`);
     return 2;
   }
   const full = bdf.length === 7 ? `0000:${bdf}` : bdf;

@@ -2,6 +2,7 @@
 // the few that only make sense with hardware or daemons this lab host lacks (psr-*, remus, devd ...).
 import { domainById } from "../../model/xen/state";
 import { defGetopt, has, type XlCtx } from "./context";
+import { readHostFile } from "./domain";
 import { infoLines, l, r } from "./format";
 import { xentopInteractive } from "../xentop/index";
 
@@ -97,27 +98,31 @@ export function xlSetParameters(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlGetenforce(ctx: XlCtx, argv: string[]): number {
-  defGetopt(ctx, argv, "", [], "getenforce", 0);
+/** The Flask commands parse no options; without FLASK they fail with -1 (exit status 255). */
+export function xlGetenforce(ctx: XlCtx, _argv: string[]): number {
   ctx.out("Flask XSM Disabled\n");
-  return 0;
+  return 255;
 }
 
 export function xlFlaskChange(ctx: XlCtx, argv: string[], name: "setenforce" | "loadpolicy"): number {
-  const p = defGetopt(ctx, argv, "", [], name, 1);
-  if (name === "setenforce" && !["0", "1", "Enforcing", "Permissive"].includes(p.args[0]!)) {
-    ctx.err(`Valid options are 1, 0, "Enforcing", or "Permissive"\n`);
-    return 1;
+  const arg = argv[0];
+  if (arg === undefined) {
+    ctx.help(name);
+    return 2;
+  }
+  if (name === "setenforce" && !["0", "1"].includes(arg) && !["permissive", "enforcing"].includes(arg.toLowerCase())) {
+    ctx.help("setenforce");
+    return 2;
   }
   if (name === "loadpolicy") {
-    const f = ctx.host.fs[p.args[0]!.startsWith("/") ? p.args[0]! : `${ctx.tool.cwd}/${p.args[0]}`];
-    if (!f) {
-      ctx.err(`Error: failed to open policy file '${p.args[0]}': No such file or directory\n`);
-      return 2;
+    const f = readHostFile(ctx, arg);
+    if ("error" in f) {
+      ctx.err(`Error occurred opening policy file '${arg}': ${f.error}\n`);
+      return 255;
     }
   }
   ctx.err("Flask XSM disabled\n");
-  return 1;
+  return 255;
 }
 
 /** Commands that need hardware or companion daemons this lab host does not have. */
