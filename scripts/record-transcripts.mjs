@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// Records golden transcripts from the real tools (qemu-system-x86_64, qemu-img, ip, brctl, guestfish, virt-*)
+// for the sessions under test/transcripts/<tool>/<session>/cmds.txt, writing transcript.json beside each.
+//
+// Usage: node scripts/record-transcripts.mjs [SESSION_DIR...]   (default: every session of qemu, host, guestfs)
+//
+// cmds.txt format (one entry per command, in order; each runs with `bash -c` in a fresh, fixed directory):
+//   # comment                        ignored
+//   @volatile REGEX                  masks REGEX (JS syntax, flags gm) in this and every later entry
+//   @mask REGEX                      masks REGEX in the next entry only
+//   @drop REGEX                      removes REGEX from the recorded output of this and later entries (artefacts
+//                                    of the recording machine, e.g. nested-KVM CPUID warnings); listed in "dropped"
+//   @timeout SECONDS                 time limit of the next entry (default 20)
+//   @setup                           the next entry only prepares state (replayed, not compared)
+//   COMMAND                          the command line; a here-document takes the lines up to its terminator
+//   | LINE                           a line fed on the previous command's stdin (interactive programs)
+//
+// session.json beside cmds.txt (read, and completed by this script): tool, fixture, description, netns (true:
+// run in a private network namespace that only has `lo`), env (extra environment).
+//
+// Every session is recorded twice; an entry whose two runs differ outside its masks is reported so that the
+// mask can be added. Processes a session leaves running (qemu -daemonize) are found by a marker
+// variable in their environment and ended by pid.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const WORK = "/tmp/lpic3-rec/work";
+const NETNS = "lpic3rec";
+
+function parseCmds(text) {
+  const lines = text.split("\n");
+  const entries = [];
+  let volatile = [];
+  let drop = [];
+  let pending = { mask: [], timeout: 20, setup: false };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === "" || line.startsWith("#")) continue;
+    if (line.startsWith("@volatile ")) {
+      volatile = [...volatile, line.slice(10)];
+      continue;
+    }
+    if (line.startsWith("@drop ")) {
+      drop = [...drop, line.slice(6)];
+      continue;
+    }
+    if (line.startsWith("@mask ")) {
+      pending.mask.push(line.slice(6));
+      continue;
+    }
+    if (line.startsWith("@timeout ")) {
+      pending.timeout = Number(line.slice(9));
+      continue;
+    }
+    if (line === "@setup") {
+      pending.setup = true;
+      continue;
+    }
+    if (line.startsWith("| ") || line === "|") {
+      const e = entries[entries.length - 1];
+      e.stdinLines.push(line.slice(2));
+      continue;
+    }
+    let cmd = line;
+    const hd = /<<-?\s*['"]?(\w+)['"]?/.exec(line);
+    if (hd) {
+      while (i + 1 < lines.length) {
+        cmd += "\n" + lines[++i];
+        if (lines[i] === hd[1]) break;
+      }
+    }
+    entries.push({ cmd, stdinLines: [], volatile: [...volatile, ...pending.mask], drop, timeout: pending.timeout, setup: pending.setup });
+    pending = { mask: [], timeout: 20, setup: false };
+  }
+  return entries;
+}
+
+function cleanWork() {
+  killLeftovers();
+  rmSync("/tmp/lpic3-rec", { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+}
+
+/** End the processes a session left running (qemu -daemonize ...): they carry LPIC3_REC in their environment. */
+function killLeftovers() {
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    let environ = "";
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, "utf8");
+    } catch {
+      continue;
+    }
+    if (!environ.split("\0").includes("LPIC3_REC=1")) continue;
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {}
+  }
+  spawnSync("sleep", ["0.3"]);
+}
+
+function runEntry(e, session) {
+  const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LC_ALL: "C", LANG: "C", TZ: "UTC", TERM: "dumb", LPIC3_REC: "1", ...(session.env ?? {}) };
+  const input = e.stdinLines.length ? e.stdinLines.join("\n") + "\n" : "";
+  const argv = session.netns ? ["ip", ["netns", "exec", NETNS, "bash", "-c", e.cmd]] : ["bash", ["-c", e.cmd]];
+  const r = spawnSync(argv[0], argv[1], { cwd: WORK, env, input, timeout: e.timeout * 1000, killSignal: "SIGKILL", maxBuffer: 64 << 20 });
+  const clean = (s) => e.drop.reduce((acc, re) => acc.replace(new RegExp(re, "gm"), ""), s);
+  return { stdout: clean(r.stdout?.toString("utf8") ?? ""), stderr: clean(r.stderr?.toString("utf8") ?? ""), exit: r.status ?? 124 };
+}
+
+function withNetns(session, fn) {
+  if (!session.netns) return fn();
+  spawnSync("ip", ["netns", "del", NETNS]);
+  execFileSync("ip", ["netns", "add", NETNS]);
+  try {
+    return fn();
+  } finally {
+    spawnSync("ip", ["netns", "del", NETNS]);
+  }
+}
+
+const mask = (s, vol) => vol.reduce((acc, re) => acc.replace(new RegExp(re, "gm"), "<VOLATILE>"), s);
+
+function recordSession(dir) {
+  const session = JSON.parse(readFileSync(join(dir, "session.json"), "utf8"));
+  const entries = parseCmds(readFileSync(join(dir, "cmds.txt"), "utf8"));
+  const runs = [0, 1].map(() => {
+    cleanWork();
+    const out = withNetns(session, () => entries.map((e) => runEntry(e, session)));
+    killLeftovers();
+    return out;
+  });
+  const transcript = entries.map((e, i) => {
+    const [a, b] = [runs[0][i], runs[1][i]];
+    if (!e.setup && (mask(a.stdout, e.volatile) !== mask(b.stdout, e.volatile) || mask(a.stderr, e.volatile) !== mask(b.stderr, e.volatile) || a.exit !== b.exit)) {
+      console.error(`${dir}: entry ${i + 1} differs between runs: ${e.cmd.split("\n")[0]}`);
+      console.error(JSON.stringify({ a: a.stdout + a.stderr, b: b.stdout + b.stderr }).slice(0, 2000));
+    }
+    return {
+      cmd: e.cmd,
+      ...(e.stdinLines.length ? { stdin: e.stdinLines.join("\n") + "\n" } : {}),
+      stdout: a.stdout,
+      stderr: a.stderr,
+      exit: a.exit,
+      volatile: e.volatile,
+      ...(e.drop.length ? { dropped: e.drop } : {}),
+      ...(e.setup ? { setup: true } : {}),
+    };
+  });
+  const versions = {
+    "qemu-system-x86_64": spawnSync("qemu-system-x86_64", ["--version"]).stdout.toString().split("\n")[0],
+    "qemu-img": spawnSync("qemu-img", ["--version"]).stdout.toString().split("\n")[0],
+  };
+  writeFileSync(join(dir, "session.json"), JSON.stringify({ ...session, source: "recorded", cwd: WORK, recorded_with: { ...versions, ...(session.recorded_with_extra ?? {}) } }, null, 2) + "\n");
+  writeFileSync(join(dir, "transcript.json"), JSON.stringify(transcript, null, 2) + "\n");
+  console.log(`${dir}: ${transcript.length} entries`);
+}
+
+const args = process.argv.slice(2);
+const dirs = args.length
+  ? args.map((a) => resolve(a))
+  : ["qemu", "host", "guestfs"].flatMap((t) => {
+      const base = join(root, "test/transcripts", t);
+      if (!existsSync(base)) return [];
+      return readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(base, d.name, "cmds.txt"))).map((d) => join(base, d.name));
+    });
+for (const d of dirs) {
+  const s = JSON.parse(readFileSync(join(d, "session.json"), "utf8"));
+  if (s.source === "derived") {
+    console.log(`${d}: derived (hand-written), skipped`);
+    continue;
+  }
+  recordSession(d);
+}
