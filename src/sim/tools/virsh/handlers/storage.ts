@@ -520,16 +520,17 @@ const volResize: Handler = (v, o) => {
   if (!r) return false;
   const capStr = o.raw("capacity")!;
   let delta = o.has("delta");
-  let s = capStr;
+  // a leading '-' means a shrinking delta (with --shrink); a leading '+' is only strtoull's sign, not a delta
+  let s = capStr.replace(/^\s+/, "");
   if (s.startsWith("-")) {
-    v.error("Failed to change size of volume '" + r.name + "' to " + capStr);
-    return false;
-  }
-  if (s.startsWith("+")) {
-    delta = true;
+    if (!o.has("shrink")) {
+      v.error("negative size requires --shrink");
+      return false;
+    }
     s = s.slice(1);
+    delta = true;
   }
-  const cap = parseSize(v, s);
+  const cap = parseSize(v, s.startsWith("+") ? s.slice(1) : s);
   if (cap === null) return false;
   if (isTest(v)) {
     v.lastError = noSupport("virStorageVolResize");
@@ -539,14 +540,15 @@ const volResize: Handler = (v, o) => {
   const e = v.mutate((c, fs) => {
     const pp = c.pools.find((x) => x.uuid === r.pool.uuid)!;
     const vol = pp.volumes.find((x) => x.path === r.vol.path)!;
-    return S.resizeVolume(c, pp, vol, delta ? vol.capacity + cap : cap, { shrink: o.has("shrink"), allocate: o.has("allocate") }, fs);
+    const abs = delta ? (o.has("shrink") ? vol.capacity - Math.min(cap, vol.capacity) : vol.capacity + cap) : cap;
+    return S.resizeVolume(c, pp, vol, abs, { shrink: o.has("shrink"), allocate: o.has("allocate") }, fs);
   });
   if (e) {
     v.lastError = e;
-    v.error(`Failed to change size of volume '${r.name}' to ${capStr}`);
+    v.error(delta ? `Failed to change size of volume '${r.name}' by ${s}` : `Failed to change size of volume '${r.name}' to ${s}`);
     return false;
   }
-  v.printExtra(delta ? `Size of volume '${r.name}' successfully changed by ${capStr}\n` : `Size of volume '${r.name}' successfully changed to ${capStr}\n`);
+  v.printExtra(delta ? `Size of volume '${r.name}' successfully changed by ${s}\n` : `Size of volume '${r.name}' successfully changed to ${s}\n`);
   return true;
 };
 
