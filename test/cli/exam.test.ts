@@ -90,11 +90,20 @@ describe("exam end to end", () => {
     expect(lpic3(["exam", "--resume"], { env }).status).toBe(2);
   }, 60_000);
 
-  it("submits with reason timeout when the time is over", () => {
+  it("submits with reason timeout when the time is over, and a late answer does not count", async () => {
     const home = tempHome();
-    const env = { LPIC3_HOME: home };
-    const r = lpic3(["exam", "--seed", "3", "--minutes", "0.0001", "--json", "--objectives", "351.2"], { env, input: "A\nA\nA\n" });
-    expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ reason: "timeout", total: 3 });
+    const child = spawn(process.execPath, [BIN, "exam", "--seed", "3", "--minutes", "0.002", "--json", "--objectives", "351.2"], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", LPIC3_HOME: home }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let shown = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (shown += d.toString())); // with --json the questions go to stderr
+    const exited = new Promise((r) => child.on("exit", r));
+    // the exam allows 120 ms; the first answer arrives 400 ms after the first question is shown
+    while (!shown.includes("Question 1 of 3")) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 400));
+    child.stdin.end("A\nA\nA\n");
+    await exited;
+    expect(JSON.parse(out)).toMatchObject({ reason: "timeout", total: 3, correct: 0 });
+    expect(readFileSync(join(home, "progress.jsonl"), "utf8")).not.toContain('"t":"exam-answer"');
   });
 });

@@ -126,6 +126,8 @@ async function scriptedExam(term: Terminal, s: ExamSession, opts: ExamCliOptions
         term.err(`Answers so far are saved (${s.answers.size}/${s.plan.questions.length}). Continue with 'lpic3 exam --resume'.\n`);
         return undefined;
       }
+      // an answer that arrives after the time is up does not count
+      if (elapsed() >= limit) return exam.submitExam(s, "timeout", limit);
       if (line.trim() === "") continue;
       let given: Given;
       if (q.type === "fill") given = line;
