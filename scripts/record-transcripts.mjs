@@ -22,7 +22,7 @@
 // mask can be added. Processes a session leaves running (qemu -daemonize) are found by a marker
 // variable in their environment and ended by pid.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -106,9 +106,16 @@ function runEntry(e, session) {
   const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LC_ALL: "C", LANG: "C", TZ: "UTC", TERM: "dumb", LPIC3_REC: "1", ...(session.env ?? {}) };
   const input = e.stdinLines.length ? e.stdinLines.join("\n") + "\n" : "";
   const argv = session.netns ? ["ip", ["netns", "exec", NETNS, "bash", "-c", e.cmd]] : ["bash", ["-c", e.cmd]];
-  const r = spawnSync(argv[0], argv[1], { cwd: WORK, env, input, timeout: e.timeout * 1000, killSignal: "SIGKILL", maxBuffer: 64 << 20 });
+  // output goes to files, not pipes: a program whose pipe is full queues its output, and QEMU drops what is
+  // still queued when `quit` ends it
+  const [o, x] = ["/tmp/lpic3-rec/stdout", "/tmp/lpic3-rec/stderr"];
+  const fo = openSync(o, "w");
+  const fx = openSync(x, "w");
+  const r = spawnSync(argv[0], argv[1], { cwd: WORK, env, input, timeout: e.timeout * 1000, killSignal: "SIGKILL", stdio: ["pipe", fo, fx] });
+  closeSync(fo);
+  closeSync(fx);
   const clean = (s) => e.drop.reduce((acc, re) => acc.replace(new RegExp(re, "gm"), ""), s);
-  return { stdout: clean(r.stdout?.toString("utf8") ?? ""), stderr: clean(r.stderr?.toString("utf8") ?? ""), exit: r.status ?? 124 };
+  return { stdout: clean(readFileSync(o, "utf8")), stderr: clean(readFileSync(x, "utf8")), exit: r.status ?? 124 };
 }
 
 function withNetns(session, fn) {
@@ -137,7 +144,10 @@ function recordSession(dir) {
     const [a, b] = [runs[0][i], runs[1][i]];
     if (!e.setup && (mask(a.stdout, e.volatile) !== mask(b.stdout, e.volatile) || mask(a.stderr, e.volatile) !== mask(b.stderr, e.volatile) || a.exit !== b.exit)) {
       console.error(`${dir}: entry ${i + 1} differs between runs: ${e.cmd.split("\n")[0]}`);
-      console.error(JSON.stringify({ a: a.stdout + a.stderr, b: b.stdout + b.stderr }).slice(0, 2000));
+      const [x, y] = [mask(a.stdout + "\n--stderr--\n" + a.stderr, e.volatile), mask(b.stdout + "\n--stderr--\n" + b.stderr, e.volatile)];
+      let k = 0;
+      while (k < x.length && x[k] === y[k]) k++;
+      console.error(JSON.stringify({ at: k, a: x.slice(Math.max(0, k - 150), k + 150), b: y.slice(Math.max(0, k - 150), k + 150), exits: [a.exit, b.exit] }));
     }
     return {
       cmd: e.cmd,
