@@ -106,6 +106,7 @@ export function installDom0Files(host: Host, fx: XenFx, mtime: number) {
     (fs[dev] as { device?: string }).device = "char";
   }
   put(fs, "/var/log/xen/xen-hotplug.log", "", mtime);
+  if (!stat(fs, "/etc/apt/sources.list")) put(fs, "/etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\ndeb http://deb.debian.org/debian-security bookworm-security main\ndeb http://deb.debian.org/debian bookworm-updates main\n", mtime);
   const bridgeStanzas = fx.bridges.map((b, i) => `\nauto ${b}\niface ${b} inet ${i === 0 ? "dhcp" : "manual"}\n\tbridge_ports ${i === 0 ? "eno1" : "none"}\n\tbridge_stp off\n\tbridge_fd 0\n`).join("");
   put(fs, "/etc/network/interfaces", `# This file describes the network interfaces available on your system\n# and how to activate them. For more information, see interfaces(5).\n\nsource /etc/network/interfaces.d/*\n\n# The loopback network interface\nauto lo\niface lo inet loopback\n\n# The physical interface is enslaved to the Xen bridge\niface eno1 inet manual\n${bridgeStanzas}`, mtime);
   put(fs, "/etc/default/grub.d/xen.cfg", `# Xen boot parameters for all Xen boots\nGRUB_CMDLINE_XEN="${fx.commandline.replace(/^placeholder\s*/, "")}"\n# Xen boot parameters for non-recovery Xen boots (in addition to GRUB_CMDLINE_XEN)\nGRUB_CMDLINE_XEN_DEFAULT=""\n`, mtime);

@@ -3,5 +3,6 @@ import type { Tool } from "../../shell/tool";
 import { xentopTool } from "../xentop/index";
 import { XENSTORE_TOOLS } from "../xenstore/index";
 import { xlTool } from "./index";
+import { XEN_TOOLS_SCRIPTS } from "../xen-tools/index";
 
-export const XEN_TOOLS: Tool[] = [xlTool, xentopTool, ...XENSTORE_TOOLS];
+export const XEN_TOOLS: Tool[] = [xlTool, xentopTool, ...XENSTORE_TOOLS, ...XEN_TOOLS_SCRIPTS];
