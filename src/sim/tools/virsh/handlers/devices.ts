@@ -305,7 +305,7 @@ const attachDisk: Handler = (v, o) => {
   const e = changeDevices(v, r.dom, f, o.has("persistent"), "virDomainAttachDevice", "virDomainAttachDeviceFlags", (devs) => {
     if (devs.some((d) => d.name === "disk" && child(d, "target")?.attrs.dev === target)) return lvErr("OPERATION_FAILED", `operation failed: target ${target} already exists`);
     const bus = targetbus ?? (target!.startsWith("vd") ? "virtio" : target!.startsWith("sd") ? "scsi" : target!.startsWith("hd") ? "ide" : "virtio");
-    const nd = normalizeDevice({ ...disk, attrs: { type: type!, device: device ?? "disk", ...(o.has("rawio") ? { rawio: "yes" } : {}) }, children: [...(drv.attrs.name ? [] : [el("driver", { name: "qemu", type: subdriver ?? "raw", cache, io })]), ...kidsOut.map((k) => (k.name === "target" ? el("target", { dev: target, bus }) : k.name === "driver" ? el("driver", { name: driver ?? "qemu", type: subdriver ?? "raw", cache, io }) : k))] });
+    const nd = normalizeDevice({ ...disk, attrs: { type: type!, device: device ?? "disk", ...(o.has("rawio") ? { rawio: "yes" } : {}) }, children: [...(kidsOut.some((k) => k.name === "driver") ? [] : [el("driver", { name: "qemu", type: subdriver ?? "raw", cache, io })]), ...kidsOut.map((k) => (k.name === "target" ? el("target", { dev: target, bus }) : k.name === "driver" ? el("driver", { name: driver ?? "qemu", type: subdriver ?? "raw", cache, io }) : k))] });
     return [...devs, nd];
   });
   if (e) {
