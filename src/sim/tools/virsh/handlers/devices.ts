@@ -209,7 +209,9 @@ function changeDevices(v: Virsh, dom: Domain, f: Flags, persistentFlag: boolean,
   let config = f.config;
   if (persistentFlag && D.isActive(dom)) live = true;
   if (!live && !config) {
-    if (D.isActive(dom)) live = true;
+    // no flag at all: virsh calls the flag-less API, which the QEMU driver runs as AFFECT_LIVE (so a shut-off
+    // domain answers "domain is not running"); --current (or an API that always takes flags) means config when off
+    if (D.isActive(dom) || (!f.any && !persistentFlag && apiPlain !== apiFlags)) live = true;
     else config = true;
   }
   if (live && !D.isActive(dom)) return lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
