@@ -14,16 +14,21 @@ export function compressedSize(pat: number | string, cs: number, type: "zlib" | 
 /** Packs compressed clusters into host clusters (qcow2_alloc_bytes). */
 export class CompressedPacker {
   private free = 0;
-  constructor(private readonly q: Qcow2Image) {}
+  constructor(readonly image: Qcow2Image) {}
+
+  get fileLength(): number {
+    return this.image.fileLength;
+  }
 
   /** Host byte offset for `bytes` of compressed data. */
   alloc(bytes: number): number {
-    const cs = this.q.layout.cs;
-    if (this.free === 0 || this.free % cs === 0 || (this.free % cs) + bytes > cs) this.free = allocBytes(this.q, cs, bytes);
-    else addRef(this.q.layout, Math.floor(this.free / cs), 1, 1);
+    const q = this.image;
+    const cs = q.layout.cs;
+    if (this.free === 0 || this.free % cs === 0 || (this.free % cs) + bytes > cs) this.free = allocBytes(q, cs, bytes);
+    else addRef(q.layout, Math.floor(this.free / cs), 1, 1);
     const at = this.free;
     this.free += bytes;
-    this.q.fileLength = Math.max(this.q.fileLength, this.free);
+    q.fileLength = Math.max(q.fileLength, this.free);
     return at;
   }
 }

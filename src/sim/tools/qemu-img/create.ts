@@ -123,7 +123,6 @@ export function createCommand(run: Run, argv: string[]): number {
     { name: "help", arg: "none", key: "h" },
     { name: "object", arg: "required", key: "object" },
   ]);
-  if (a.has("h")) return run.help();
   let options: string | undefined;
   for (const o of a.opts) if (o.key === "o") options = accumulate(run, options, o.arg!);
   const fmt = a.get("f") ?? "raw";

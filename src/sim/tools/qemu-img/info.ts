@@ -153,7 +153,6 @@ export function infoCommand(run: Run, argv: string[]): number {
     { name: "image-opts", arg: "none", key: "image-opts" },
     { name: "force-share", arg: "none", key: "U" },
   ]);
-  if (a.has("h")) return run.help();
   if (a.operands.length !== 1) run.usage("Expecting one image file name");
   const output = parseOutput(run, a.get("output"));
   let name = a.operands[0]!;

@@ -61,6 +61,11 @@ export class Run {
     throw new Exit(code);
   }
 
+  /** An early end of the subcommand with `code` (throw the result). */
+  exit(code: number): Exit {
+    return new Exit(code);
+  }
+
   /** error_exit(): the message, the --help hint, exit 1. */
   usage(msg: string): never {
     this.stderr(`qemu-img: ${msg}\nTry 'qemu-img --help' for more information\n`);
@@ -73,14 +78,18 @@ export class Run {
     throw new Exit(0);
   }
 
-  /** getopt_long for a subcommand (argv[0] is the subcommand name); option errors end the run as qemu-img does. */
-  getopt(argv: string[], spec: string, longs: LongOpt[], onUnknown?: () => never): ParsedArgs {
+  /**
+   * getopt_long for a subcommand (argv[0] is the subcommand name). Options are handed to `onOption` in the
+   * order getopt returns them and -h prints the help at once, so that, as in qemu-img, whatever comes first
+   * on the command line wins; option errors end the run with qemu-img's wording.
+   */
+  getopt(argv: string[], spec: string, longs: LongOpt[], onOption?: (o: { key: string; arg?: string }) => void): ParsedArgs {
     const r = getoptRun(argv, spec, longs);
+    for (const o of r.options) {
+      if (o.key === "h") this.help();
+      onOption?.(o);
+    }
     if (r.kind === "error") {
-      if (onUnknown) {
-        this.stderr(r.message);
-        onUnknown();
-      }
       if (r.code === ":") this.usage(`missing argument for option '${r.word}'`);
       this.usage(`unrecognized option '${r.word}'`);
     }

@@ -1,0 +1,64 @@
+// Block status as QEMU's block layer reports it (bdrv_block_status_above): for each range of a chain,
+// whether it is allocated, reads as zero, holds data, and where in which file it lives. `qemu-img map`,
+// `compare -s` and `convert` decide everything from these flags.
+import type { DiskImage } from "../image";
+import { isFlat, readChain } from "./io";
+
+export interface StatusRun {
+  off: number;
+  len: number;
+  /** Layer that answered (0 = top); for ranges allocated nowhere, the bottom layer. */
+  depth: number;
+  allocated: boolean;
+  zero: boolean;
+  data: boolean;
+  /** Host offset in the layer's file (OFFSET_VALID). */
+  offset?: number;
+  /** Index of the extent file within the layer (vmdk split/flat images), when not the layer's own file. */
+  extent?: number;
+}
+
+/** qcow2_detect_metadata_preallocation(): far more refcounted clusters than the file really holds. */
+export function metadataPreallocated(img: DiskImage): boolean {
+  const l = img.layout;
+  if (!l || !(img.data ?? []).some((e) => e.sparse)) return false;
+  let used = 0;
+  for (const r of l.rc) used += r.n;
+  const real = Math.floor(img.allocated / l.cs);
+  return used > Math.max(Math.floor((real * 10) / 9), real + 2);
+}
+
+/** Status of [start, end) of a chain (top first), in order, merged where the flags and offsets continue. */
+export function blockStatus(chain: readonly DiskImage[], start: number, end: number): StatusRun[] {
+  const out: StatusRun[] = [];
+  const prealloc = chain.map(metadataPreallocated);
+  for (const r of readChain(chain, start, end)) {
+    const img = chain[r.depth]!;
+    let s: StatusRun;
+    const e = r.ext;
+    if (img.format === "vhdx") s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: false, data: true };
+    else if (r.hole) s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: true, data: false, offset: r.off };
+    else if (!e) {
+      // allocated nowhere: zero at the bottom of the chain (vdi and vpc report their unallocated blocks as zero)
+      const own = img.format === "vdi" || img.format === "vpc";
+      s = { off: r.off, len: r.len, depth: r.depth, allocated: own, zero: true, data: false };
+    } else if (e.kind === "zero") s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: true, data: false, ...(e.host !== undefined ? { offset: e.host } : {}) };
+    else if (e.comp) s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: false, data: true };
+    else s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: !!e.sparse && prealloc[r.depth]! , data: true, ...(e.host !== undefined ? { offset: e.host } : {}) };
+    if (isFlat(img) && s.data && s.offset === undefined) s.offset = r.off;
+    const last = out[out.length - 1];
+    if (
+      last &&
+      last.off + last.len === s.off &&
+      last.depth === s.depth &&
+      last.allocated === s.allocated &&
+      last.zero === s.zero &&
+      last.data === s.data &&
+      (last.offset === undefined) === (s.offset === undefined) &&
+      (last.offset === undefined || last.offset + last.len === s.offset)
+    )
+      last.len += s.len;
+    else out.push(s);
+  }
+  return out;
+}

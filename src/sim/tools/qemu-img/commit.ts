@@ -1,0 +1,224 @@
+// qemu-img commit and rebase: moving data down a backing chain, and switching an overlay to another
+// backing file while (safe mode) keeping what the guest sees.
+import type { DiskImage } from "../../model/image";
+import { contentOf, readChain, runContent, writeImage } from "../../model/image/io";
+import { addRef, freshLayout } from "../../model/image/qcow2";
+import { qcow2Allocated } from "../../model/image/formats";
+import { resolvePath } from "../../model/fs";
+import { checkCache } from "./inspect";
+import { imageOpts } from "./info";
+import { combinePath, RAW_PROBE_WARNING, type Layer } from "./open";
+import { Progress } from "./progress";
+import type { Run } from "./run";
+import { cvtnum } from "./size";
+import { ALL_DRIVERS } from "../../model/image/formats";
+
+/** Copy [everything allocated in chain[0..baseIdx-1]] into chain[baseIdx], in offset order. */
+function commitInto(chain: DiskImage[], baseIdx: number): DiskImage {
+  let base = chain[baseIdx]!;
+  const above = chain.slice(0, baseIdx);
+  const size = Math.min(chain[0]!.virtualSize, base.virtualSize);
+  const runs = readChain(above, 0, size).filter((r) => r.ext);
+  const below = chain.slice(baseIdx + 1);
+  for (const r of runs) {
+    const pat = runContent(r) ?? 0;
+    base = writeImage([base, ...below], r.off, r.len, r.ext!.kind === "zero" ? { kind: "zero" } : { kind: "data", pat });
+  }
+  return base;
+}
+
+/** qcow2_make_empty(): a v3 image without snapshots is reset to a fresh file; otherwise clusters are discarded. */
+export function makeEmpty(img: DiskImage): DiskImage {
+  if (img.format !== "qcow2" || !img.layout) return { ...img, data: [] };
+  const l = img.layout;
+  const l1Clusters = Math.ceil((l.l1Size * 8) / l.cs);
+  if (img.qcow2?.compat === "1.1" && !img.snapshots?.length && !img.qcow2.bitmaps.length) {
+    const fresh = freshLayout({ cs: l.cs, refcountBits: l.refcountBits, extendedL2: l.l2Entry === 16, virtualSize: img.virtualSize });
+    const out: DiskImage = { ...img, data: [], layout: { ...fresh.layout, next: 0 }, fileLength: (3 + l1Clusters) * l.cs };
+    out.allocated = qcow2Allocated(out);
+    return out;
+  }
+  // every active cluster is discarded for good (full discard: back to unallocated)
+  const layout = { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: {}, next: 0 };
+  for (const c of Object.values(l.l2)) addRef(layout, c, 1, -1);
+  for (const e of img.data ?? []) {
+    if (e.host === undefined) continue;
+    if (e.comp) addRef(layout, Math.floor(e.host / l.cs), 1, -1);
+    else addRef(layout, Math.floor(e.host / l.cs), Math.ceil(e.len / l.cs), -1);
+  }
+  const res: DiskImage = { ...img, data: [], layout };
+  res.allocated = qcow2Allocated(res);
+  return res;
+}
+
+export function commitCommand(run: Run, argv: string[]): number {
+  let drop = false;
+  const a = run.getopt(
+    argv,
+    ":f:ht:b:dpqr:",
+    [
+      { name: "help", arg: "none", key: "h" },
+      { name: "object", arg: "required", key: "object" },
+      { name: "image-opts", arg: "none", key: "image-opts" },
+    ],
+    (o) => {
+      if (o.key === "b" || o.key === "d") drop = true;
+      if (o.key === "r") {
+        const c = cvtnum("rate limit", o.arg!);
+        if (!c.ok) {
+          for (const l of c.lines) run.report(l);
+          throw run.exit(1);
+        }
+      }
+    },
+  );
+  const quiet = a.has("q");
+  const progress = new Progress(a.has("p") && !quiet, 1);
+  if (a.operands.length !== 1) run.usage("Expecting one image file name");
+  let file = a.operands[0]!;
+  checkCache(run, a.get("t"), "cache");
+  let fmt = a.get("f");
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  const chain = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: true });
+  if (chain[0]!.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
+  progress.print(0, 100);
+  const base = a.get("b");
+  let baseIdx: number;
+  let error: string | undefined;
+  if (base !== undefined) {
+    baseIdx = findBacking(run, chain, base);
+    if (baseIdx < 0) error = `Did not find '${base}' in the backing chain of '${file}'`;
+  } else {
+    baseIdx = chain.length > 1 ? 1 : -1;
+    if (baseIdx < 0) error = "Image does not have a backing file";
+  }
+  if (error) {
+    progress.end();
+    run.stdout(progress.text);
+    return run.fail(error);
+  }
+  const imgs = chain.map((l) => l.image);
+  const committed = commitInto(imgs, baseIdx);
+  run.saveLayer(chain[baseIdx]!, committed);
+  if (!drop && chain[0]!.native) run.saveLayer(chain[0]!, makeEmpty(imgs[0]!));
+  for (let i = 0; i < 3; i++) progress.print(0, 0);
+  progress.print(100, 0);
+  progress.print(100, 0);
+  progress.end();
+  run.stdout(progress.text);
+  if (!quiet) run.stdout("Image committed.\n");
+  return 0;
+}
+
+/** bdrv_find_backing_image(): a backing file of the chain named by its recorded name or its path. */
+function findBacking(run: Run, chain: Layer[], name: string): number {
+  const want = resolvePath(run.cwd, name);
+  for (let i = 1; i < chain.length; i++) {
+    const recorded = chain[i - 1]!.image.backingFile;
+    if (recorded === name || chain[i]!.abs === want || chain[i]!.name === name) return i;
+  }
+  return -1;
+}
+
+export function rebaseCommand(run: Run, argv: string[]): number {
+  const a = run.getopt(argv, ":hf:F:b:upt:T:qU", [
+    { name: "help", arg: "none", key: "h" },
+    { name: "object", arg: "required", key: "object" },
+    { name: "image-opts", arg: "none", key: "image-opts" },
+    { name: "force-share", arg: "none", key: "U" },
+  ]);
+  const quiet = a.has("q");
+  const unsafe = a.has("u");
+  const newBase = a.get("b");
+  const newFmt = a.get("F");
+  if (a.operands.length !== 1) run.usage("Expecting one image file name");
+  if (!unsafe && newBase === undefined) run.usage("Must specify backing file (-b) or use unsafe mode (-u)");
+  let file = a.operands[0]!;
+  const progress = new Progress(a.has("p") && !quiet, 2);
+  progress.print(0, 100);
+  const done = (code: number) => {
+    progress.end();
+    run.stdout(progress.text);
+    return code;
+  };
+  const cache = a.get("t");
+  if (cache !== undefined && !["none", "off", "writeback", "writethrough", "directsync", "unsafe"].includes(cache)) {
+    run.report(`Invalid cache option: ${cache}`);
+    return done(1);
+  }
+  const src = a.get("T");
+  if (src !== undefined && !["none", "off", "writeback", "writethrough", "directsync", "unsafe"].includes(src)) {
+    run.report(`Invalid source cache option: ${src}`);
+    return done(1);
+  }
+  let fmt = a.get("f");
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  const o = run.tryOpen(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: true, noBacking: unsafe });
+  if (!o.ok) {
+    for (const w of o.warnings) run.stderr(w);
+    run.report(o.message);
+    return done(1);
+  }
+  const chain = o.chain;
+  const top = chain[0]!;
+  if (top.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
+  if (newFmt !== undefined && !ALL_DRIVERS.includes(newFmt)) {
+    run.report(`Invalid format name: '${newFmt}'`);
+    return done(1);
+  }
+  let img = top.image;
+  if (!unsafe) {
+    let newChain: DiskImage[] = [];
+    if (newBase !== "") {
+      const full = combinePath(file, newBase!);
+      const nb = run.tryOpen(full, { ...(newFmt !== undefined ? { format: newFmt } : {}), forceShare: a.has("U") });
+      if (!nb.ok) {
+        run.report(`Could not open new backing file '${newBase}': ${nb.bare}`);
+        return done(1);
+      }
+      newChain = nb.chain.map((l) => l.image);
+    }
+    const oldChain = chain.slice(1).map((l) => l.image);
+    const size = img.virtualSize;
+    // every range the overlay does not hold itself must read the same on the new backing chain
+    for (const r of readChain([img, ...oldChain], 0, size)) {
+      if (r.depth === 0 && r.ext) continue;
+      const oldRuns = oldChain.length ? contentOf(oldChain, r.off, r.off + r.len) : [{ off: r.off, len: r.len, kind: "data" as const, pat: 0 }];
+      const newRuns = newChain.length ? contentOf(newChain, r.off, Math.min(r.off + r.len, newChain[0]!.virtualSize)) : [];
+      for (const x of oldRuns) {
+        const xEnd = Math.min(x.off + x.len, oldChain.length ? oldChain[0]!.virtualSize : Infinity);
+        for (let off = x.off; off < x.off + x.len; ) {
+          const y = newRuns.find((n) => n.off <= off && off < n.off + n.len);
+          const stop = Math.min(x.off + x.len, y ? y.off + y.len : x.off + x.len);
+          const newPat = y ? y.pat : 0;
+          const oldPat = off < xEnd ? x.pat : 0;
+          if (oldPat !== newPat) {
+            const s = Math.floor(off / 512) * 512;
+            const t = Math.min(size, Math.ceil(stop / 512) * 512);
+            img = writeImage([img, ...oldChain], s, t - s, oldPat === 0 && off >= xEnd ? { kind: "zero" } : { kind: "data", pat: oldPat ?? 0 });
+          }
+          off = stop;
+        }
+      }
+    }
+  }
+  let error: string | undefined;
+  if (!top.native || !["qcow2", "qed", "vmdk", "qcow"].includes(img.format)) error = `Could not change the backing file to '${newBase ?? ""}': Operation not supported`;
+  else if (newBase !== undefined && newBase !== "" && newFmt === undefined) error = `Could not change the backing file to '${newBase}': backing format must be specified`;
+  if (top.native) {
+    const changed: DiskImage = { ...img };
+    if (!error) {
+      if (newBase !== undefined && newBase !== "") {
+        changed.backingFile = newBase;
+        changed.backingFormat = newFmt!;
+      } else {
+        delete changed.backingFile;
+        delete changed.backingFormat;
+      }
+    }
+    if (changed !== top.image) run.saveLayer(top, changed);
+  }
+  if (error) run.report(error);
+  progress.print(100, 0);
+  return done(error ? 1 : 0);
+}

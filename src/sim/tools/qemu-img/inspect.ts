@@ -1,0 +1,356 @@
+// qemu-img check, map and compare: the read-only views of an image's allocation and content.
+import type { DiskImage } from "../../model/image";
+import { contentOf } from "../../model/image/io";
+import { blockStatus, type StatusRun } from "../../model/image/status";
+import { l2Coverage } from "../../model/image/qcow2";
+import { imageEndOffset } from "../../model/image/qcow2";
+import { imageOpts, parseOutput } from "./info";
+import { combinePath, RAW_PROBE_WARNING, type Layer } from "./open";
+import { qdict, toJsonPretty } from "./qjson";
+import type { Run } from "./run";
+import { cvtnum } from "./size";
+import { progressLine } from "./progress";
+
+interface CheckResult {
+  total: number;
+  allocated: number;
+  fragmented: number;
+  compressed: number;
+  endOffset: number;
+}
+
+/** What qcow2's (and qed's) consistency check counts. */
+export function checkStats(img: DiskImage): CheckResult | undefined {
+  const cs = img.clusterSize ?? 65536;
+  const total = Math.ceil(img.virtualSize / cs);
+  if (img.format === "qcow2" && img.layout) {
+    const per = l2Coverage(img.layout) / cs;
+    let allocated = 0;
+    let fragmented = 0;
+    let compressed = 0;
+    let l2 = -1;
+    let next = 0;
+    for (const e of img.data ?? []) {
+      if (e.host === undefined) continue;
+      for (let c = Math.floor(e.off / cs); c * cs < e.off + e.len; c++) {
+        const l1 = Math.floor(c / per);
+        if (l1 !== l2) {
+          l2 = l1;
+          next = 0;
+        }
+        allocated++;
+        if (e.comp) {
+          compressed++;
+          fragmented++;
+          continue;
+        }
+        const host = e.host + (c * cs - e.off);
+        if (next && host !== next) fragmented++;
+        next = host + cs;
+      }
+    }
+    return { total, allocated, fragmented, compressed, endOffset: imageEndOffset(img.layout) };
+  }
+  if (img.format === "qed") {
+    let allocated = 0;
+    let fragmented = 0;
+    let next = 0;
+    for (const e of img.data ?? []) {
+      if (e.host === undefined) continue;
+      for (let c = Math.floor(e.off / cs); c * cs < e.off + e.len; c++) {
+        const host = e.host + (c * cs - e.off);
+        allocated++;
+        if (next && host !== next) fragmented++;
+        next = host + cs;
+      }
+    }
+    return { total, allocated, fragmented, compressed: 0, endOffset: 0 };
+  }
+  return undefined;
+}
+
+const pct = (a: number, b: number) => ((a * 100) / b).toFixed(2);
+
+export function checkCommand(run: Run, argv: string[]): number {
+  let write = false;
+  const a = run.getopt(
+    argv,
+    ":hf:r:T:qU",
+    [
+      { name: "help", arg: "none", key: "h" },
+      { name: "format", arg: "required", key: "f" },
+      { name: "repair", arg: "required", key: "r" },
+      { name: "output", arg: "required", key: "output" },
+      { name: "object", arg: "required", key: "object" },
+      { name: "image-opts", arg: "none", key: "image-opts" },
+      { name: "force-share", arg: "none", key: "U" },
+    ],
+    (o) => {
+      if (o.key !== "r") return;
+      write = true;
+      if (o.arg !== "leaks" && o.arg !== "all") run.usage(`Unknown option value for -r (expecting 'leaks' or 'all'): ${o.arg}`);
+    },
+  );
+  if (a.operands.length !== 1) run.usage("Expecting one image file name");
+  let file = a.operands[0]!;
+  const output = parseOutput(run, a.get("output"));
+  checkCache(run, a.get("T"), "source");
+  let fmt = a.get("f");
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  const layer = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write, forceShare: a.has("U") })[0]!;
+  if (write && layer.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
+  const quiet = a.has("q");
+  const info = ["qcow2", "qed", "vmdk", "vdi", "vhdx", "qcow", "parallels"].includes(layer.format) && layer.native;
+  if (!info) return run.fail("This image format does not support checks", 63);
+  const st = checkStats(layer.image);
+  if (output === "json") {
+    const d = qdict([
+      ["filename", file],
+      ["format", layer.format],
+      ["check-errors", 0],
+      ["image-end-offset", st?.endOffset || undefined],
+      ["total-clusters", st?.total || undefined],
+      ["allocated-clusters", st?.allocated || undefined],
+      ["fragmented-clusters", st?.fragmented || undefined],
+      ["compressed-clusters", st?.compressed || undefined],
+    ]);
+    if (!quiet) run.stdout(toJsonPretty(d) + "\n");
+    return 0;
+  }
+  let s = "No errors were found on the image.\n";
+  if (st && st.total && st.allocated) s += `${st.allocated}/${st.total} = ${pct(st.allocated, st.total)}% allocated, ${pct(st.fragmented, st.allocated)}% fragmented, ${pct(st.compressed, st.allocated)}% compressed clusters\n`;
+  if (st?.endOffset) s += `Image end offset: ${st.endOffset}\n`;
+  if (!quiet) run.stdout(s);
+  return 0;
+}
+
+/** bdrv_parse_cache_mode() for -t/-T. */
+export function checkCache(run: Run, mode: string | undefined, which: "source" | "cache"): void {
+  if (mode === undefined) return;
+  if (!["none", "off", "writeback", "writethrough", "directsync", "unsafe"].includes(mode)) run.fail(which === "source" ? `Invalid source cache option: ${mode}` : `Invalid cache option: ${mode}`);
+}
+
+// -------------------------------------------------------------------------------------------- map
+
+interface MapEntry {
+  start: number;
+  length: number;
+  depth: number;
+  present: boolean;
+  zero: boolean;
+  data: boolean;
+  offset?: number;
+  filename?: string;
+}
+
+/** The file a status run's data lives in (for "Mapped to ... File"). */
+function fileOf(chain: Layer[], r: StatusRun): string | undefined {
+  if (r.offset === undefined) return undefined;
+  const l = chain[r.depth]!;
+  const ext = l.image.vmdk?.extents;
+  if (ext && ext.length && ext[0]!.filename !== "") return combinePath(l.name, ext[r.extent ?? 0]!.filename);
+  return l.name;
+}
+
+/** Map entries over [start, end): QEMU's merge rules, and its 1 GiB probe steps. */
+export function mapEntries(chain: Layer[], start: number, end: number): MapEntry[] {
+  const imgs = chain.map((l) => l.image);
+  const entries: MapEntry[] = [];
+  for (let s = start; s < end; s += 1 << 30) {
+    for (const r of blockStatus(imgs, s, Math.min(end, s + (1 << 30)))) {
+      entries.push({ start: r.off, length: r.len, depth: r.depth, present: r.allocated, zero: r.zero, data: r.data, ...(r.offset !== undefined ? { offset: r.offset, filename: fileOf(chain, r)! } : {}) });
+    }
+  }
+  return entries;
+}
+
+const mergeable = (c: MapEntry, n: MapEntry) =>
+  c.length > 0 &&
+  c.zero === n.zero &&
+  c.data === n.data &&
+  c.depth === n.depth &&
+  c.present === n.present &&
+  !c.filename === !n.filename &&
+  (c.offset === undefined) === (n.offset === undefined) &&
+  (!c.filename || c.filename === n.filename) &&
+  (c.offset === undefined || c.offset + c.length === n.offset);
+
+const hex = (n: number) => (n === 0 ? "0" : `0x${n.toString(16)}`);
+
+export function mapCommand(run: Run, argv: string[]): number {
+  let start = 0;
+  let max = -1;
+  const a = run.getopt(
+    argv,
+    ":f:s:l:hU",
+    [
+      { name: "help", arg: "none", key: "h" },
+      { name: "format", arg: "required", key: "f" },
+      { name: "output", arg: "required", key: "output" },
+      { name: "object", arg: "required", key: "object" },
+      { name: "image-opts", arg: "none", key: "image-opts" },
+      { name: "force-share", arg: "none", key: "U" },
+      { name: "start-offset", arg: "required", key: "s" },
+      { name: "max-length", arg: "required", key: "l" },
+    ],
+    (o) => {
+      if (o.key === "s" || o.key === "l") {
+        const c = cvtnum(o.key === "s" ? "start offset" : "max length", o.arg!);
+        if (!c.ok) {
+          for (const l of c.lines) run.report(l);
+          throw run.exit(1);
+        }
+        if (o.key === "s") start = Number(c.value);
+        else max = Number(c.value);
+      }
+    },
+  );
+  if (a.operands.length !== 1) run.usage("Expecting one image file name");
+  let file = a.operands[0]!;
+  const output = parseOutput(run, a.get("output"));
+  let fmt = a.get("f");
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  const chain = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), forceShare: a.has("U") });
+  let length = chain[0]!.image.virtualSize;
+  if (max !== -1) length = Math.min(start + max, length);
+  const human = output === "human";
+  let text = human ? `${"Offset".padEnd(16)}${"Length".padEnd(16)}${"Mapped to".padEnd(16)}File\n` : "[";
+  const items = start < length ? mapEntries(chain, start, length) : [];
+  let curr: MapEntry = { start, length: 0, depth: 0, present: false, zero: false, data: false };
+  let failed = false;
+  const dump = (e: MapEntry, next: MapEntry | undefined): boolean => {
+    if (human) {
+      if (e.data && e.offset === undefined) {
+        run.stdout(text);
+        text = "";
+        run.report("File contains external, encrypted or compressed clusters.");
+        return false;
+      }
+      if (e.data && !e.zero) text += `${hex(e.start).padEnd(16)}${hex(e.length).padEnd(16)}${hex(e.offset ?? 0).padEnd(16)}${e.filename ?? ""}\n`;
+      if (next && (!next.data || next.zero)) {
+        next.data = false;
+        next.zero = true;
+      }
+    } else {
+      text += `{ "start": ${e.start}, "length": ${e.length}, "depth": ${e.depth}, "present": ${e.present}, "zero": ${e.zero}, "data": ${e.data}${e.offset !== undefined ? `, "offset": ${e.offset}` : ""}}`;
+      if (next) text += ",\n";
+    }
+    return true;
+  };
+  for (const next of items) {
+    if (mergeable(curr, next)) {
+      curr.length += next.length;
+      continue;
+    }
+    if (curr.length > 0 && !dump(curr, next)) {
+      failed = true;
+      break;
+    }
+    curr = { ...next };
+  }
+  if (!failed) {
+    if (!dump(curr, undefined)) failed = true;
+    else if (!human) text += "]\n";
+  }
+  run.stdout(text);
+  return failed ? 1 : 0;
+}
+
+// ------------------------------------------------------------------------------------------ compare
+
+export function compareCommand(run: Run, argv: string[]): number {
+  const a = run.getopt(argv, ":hf:F:T:pqsU", [
+    { name: "help", arg: "none", key: "h" },
+    { name: "object", arg: "required", key: "object" },
+    { name: "image-opts", arg: "none", key: "image-opts" },
+    { name: "force-share", arg: "none", key: "U" },
+  ]);
+  const quiet = a.has("q");
+  const progress = a.has("p") && !quiet;
+  if (a.operands.length !== 2) run.usage("Expecting two image file names");
+  const [f1, f2] = a.operands as [string, string];
+  const say = (s: string) => !quiet && run.stdout(s);
+  if (progress) run.stdout(progressLine(0));
+  const endProgress = () => progress && run.stdout(progressLine(100) + "\n");
+  if (a.get("T") !== undefined && !["none", "off", "writeback", "writethrough", "directsync", "unsafe"].includes(a.get("T")!)) {
+    run.report(`Invalid source cache option: ${a.get("T")}`);
+    endProgress();
+    return 2;
+  }
+  const o1 = run.tryOpen(f1, { ...(a.get("f") !== undefined ? { format: a.get("f")! } : {}), forceShare: a.has("U") });
+  if (!o1.ok) {
+    run.report(o1.message);
+    endProgress();
+    return 2;
+  }
+  const o2 = run.tryOpen(f2, { ...(a.get("F") !== undefined ? { format: a.get("F")! } : {}), forceShare: a.has("U") });
+  if (!o2.ok) {
+    run.report(o2.message);
+    endProgress();
+    return 2;
+  }
+  const c1 = o1.chain.map((l) => l.image);
+  const c2 = o2.chain.map((l) => l.image);
+  const size1 = c1[0]!.virtualSize;
+  const size2 = c2[0]!.virtualSize;
+  const total = Math.min(size1, size2);
+  const finish = (code: number) => {
+    endProgress();
+    return code;
+  };
+  if (a.has("s") && size1 !== size2) {
+    say("Strict mode: Image size mismatch!\n");
+    return finish(1);
+  }
+  const s1 = blockStatus(c1, 0, total);
+  const s2 = blockStatus(c2, 0, total);
+  let i = 0;
+  let j = 0;
+  while (i < s1.length && j < s2.length) {
+    const x = s1[i]!;
+    const y = s2[j]!;
+    const off = Math.max(x.off, y.off);
+    const end = Math.min(x.off + x.len, y.off + y.len);
+    if (a.has("s") && (x.allocated !== y.allocated || x.zero !== y.zero || x.data !== y.data || (x.offset === undefined) !== (y.offset === undefined))) {
+      say(`Strict mode: Offset ${off} block status mismatch!\n`);
+      return finish(1);
+    }
+    if (!(x.zero && y.zero)) {
+      const d = firstDiff(c1, c2, off, end);
+      if (d >= 0) {
+        say(`Content mismatch at offset ${d}!\n`);
+        return finish(1);
+      }
+    }
+    if (x.off + x.len === end) i++;
+    if (y.off + y.len === end) j++;
+  }
+  if (size1 !== size2) {
+    say("Warning: Image size mismatch!\n");
+    const over = size1 > size2 ? c1 : c2;
+    for (const r of contentOf(over, total, Math.max(size1, size2))) {
+      if (r.pat !== 0) {
+        say(`Content mismatch at offset ${Math.floor(r.off / 512) * 512}!\n`);
+        return finish(1);
+      }
+    }
+  }
+  say("Images are identical.\n");
+  return finish(0);
+}
+
+/** First differing sector in [start, end), or -1. */
+function firstDiff(a: DiskImage[], b: DiskImage[], start: number, end: number): number {
+  const ra = contentOf(a, start, end);
+  const rb = contentOf(b, start, end);
+  let i = 0;
+  let j = 0;
+  while (i < ra.length && j < rb.length) {
+    const x = ra[i]!;
+    const y = rb[j]!;
+    if (x.pat !== y.pat) return Math.floor(Math.max(x.off, y.off) / 512) * 512;
+    if (x.off + x.len <= y.off + y.len) i++;
+    else j++;
+  }
+  return -1;
+}
