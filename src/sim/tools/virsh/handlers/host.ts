@@ -121,7 +121,8 @@ const hostname: Handler = (v) => {
 };
 
 const uri: Handler = (v) => {
-  v.print(`${v.conn.uri}\n`);
+  // a remote connection reports the URI it was opened with (qemu+ssh://host2/system), a local one its canonical URI
+  v.print(`${v.uri && /^[a-z0-9+]+:\/\/[^/]/i.test(v.uri) ? v.uri : v.conn.uri}\n`);
   return true;
 };
 
