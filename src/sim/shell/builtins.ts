@@ -184,7 +184,11 @@ const sudo: Builtin = (ctx, args) => {
 
 const ssh: Builtin = (ctx, args) => {
   const { session } = ctx;
-  const rest = args.filter((a, i) => !a.startsWith("-") && !(i > 0 && ["-p", "-l", "-i", "-o"].includes(args[i - 1]!)));
+  // options come before the destination; everything after it is the remote command, options included
+  const withArg = new Set(["-B", "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w"]);
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith("-")) i += withArg.has(args[i]!) ? 2 : 1;
+  const rest = args.slice(i);
   const target = rest[0];
   if (!target) return fail("usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address]\n           [-c cipher_spec] [-D [bind_address:]port] [-E log_file]\n           [-e escape_char] [-F configfile] [-I pkcs11] [-i identity_file]\n           [-J destination] [-L address] [-l login_name] [-m mac_spec]\n           [-O ctl_cmd] [-o option] [-P tag] [-p port] [-Q query_option]\n           [-R address] [-S ctl_path] [-W host:port] [-w local_tun[:remote_tun]]\n           destination [command [argument ...]]\n", 255);
   const [userPart, hostPart] = target.includes("@") ? target.split("@", 2) as [string, string] : [session.state.user, target];
