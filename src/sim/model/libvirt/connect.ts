@@ -3,13 +3,25 @@ import { readFile as fsRead, resolvePath } from "../fs";
 import { mix32, uuidFor, macFor, type Host, type World } from "../world";
 import { DEFAULT_TEST_NODE, loadTestNode, type Gen } from "./node-xml";
 import { lvErr, type LibvirtConn, type LibvirtHost, type LvError } from "./types";
+import { XEN_LIBVIRT_DRIVER } from "../xen/libvirt-view";
 
 export const libvirtOf = (h: Host | undefined): LibvirtHost | undefined => h?.subsystems.libvirt as LibvirtHost | undefined;
 
 /** Where a connection's state lives: persisted in the world (a host's libvirt) or private to one virsh run. */
 export type Resolved =
   | { kind: "world"; host: string; key: string; conn: LibvirtConn }
-  | { kind: "local"; host: string; conn: LibvirtConn };
+  | { kind: "local"; host: string; conn: LibvirtConn; external?: string };
+
+/**
+ * Drivers whose state belongs to another model (the Xen host behind xen:///system): a view of it as a
+ * connection, and the write-back of what a virsh command changed in that view.
+ */
+export interface ExternalDriver {
+  view(world: World, host: string): LibvirtConn | undefined;
+  commit(world: World, host: string, before: LibvirtConn, after: LibvirtConn): World;
+}
+
+export const EXTERNAL_DRIVERS: Record<string, ExternalDriver> = { xen: XEN_LIBVIRT_DRIVER };
 
 /** Generators for ids that a fresh test connection needs (they do not touch the world's counter). */
 export function localGen(seed: number): Gen {
@@ -80,6 +92,8 @@ export function resolveUri(world: World, fromHost: string, uri: string): Resolve
     }
     target = found;
   }
+  const ext = (path === "" || path === "/system") && !transport ? EXTERNAL_DRIVERS[driver]?.view(world, target) : undefined;
+  if (ext) return { kind: "local", host: target, conn: ext, external: driver };
   const lv = libvirtOf(world.hosts[target]);
   const want = `${driver}://${path === "" ? "/system" : path}`;
   const key = lv ? Object.keys(lv.conns).find((k) => k === want || (driver === "qemu" && k === "qemu:///system" && want === "qemu:///system")) : undefined;

@@ -2,7 +2,7 @@
 import { current, isDraft, produce } from "immer";
 import { resolvePath, stat, type Fs } from "../../model/fs";
 import type { World } from "../../model/world";
-import { resolveUri, type Resolved } from "../../model/libvirt/connect";
+import { EXTERNAL_DRIVERS, resolveUri, type Resolved } from "../../model/libvirt/connect";
 import { syncHostFiles } from "../../model/libvirt/files";
 import { lookupDomain } from "../../model/libvirt/domains";
 import type { Domain, LibvirtConn, LibvirtHost, LvError } from "../../model/libvirt/types";
@@ -118,11 +118,17 @@ export class Virsh {
     if (r.kind === "local") {
       let result!: T;
       let bad = false;
-      const next = produce(this.local!, (d) => {
+      const before = this.local!;
+      const next = produce(before, (d) => {
         result = detach(fn(d, undefined));
         bad = isErr(result);
       });
       if (!bad) this.local = next;
+      const ext = r.external ? EXTERNAL_DRIVERS[r.external] : undefined;
+      if (!bad && ext && next !== before) {
+        this.world = ext.commit(this.world, r.host, before, next);
+        this.local = ext.view(this.world, r.host) ?? next;
+      }
       return result;
     }
     let result!: T;
