@@ -29,8 +29,12 @@ function pidFor(d: { domid: number }): number {
 /** Append lines to an xl monitor log in /var/log/xen. */
 export function xlLog(fs: Fs, name: string, lines: string[], now: number) {
   const mtime = Math.floor(now / 1000);
-  if (!stat(fs, "/var/log/xen")) makeDir(fs, "/var/log/xen", { parents: true, mtime });
-  writeFile(fs, `/var/log/xen/xl-${name}.log`, lines.map((l) => l + "\n").join(""), { mtime, append: true });
+  try {
+    if (!stat(fs, "/var/log/xen")) makeDir(fs, "/var/log/xen", { parents: true, mtime });
+    writeFile(fs, `/var/log/xen/xl-${name}.log`, lines.map((l) => l + "\n").join(""), { mtime, append: true });
+  } catch {
+    // the monitor cannot open its log (the directory was removed or replaced): it logs nothing
+  }
 }
 
 // --------------------------------------------------------------------------- running time
@@ -522,7 +526,8 @@ export function attachNic(x: XenState, domid: number, spec: NicSpec, ids: Ids): 
     devid = 0;
     while (d.nics.some((n) => n.devid === devid)) devid++;
   } else if (d.nics.some((n) => n.devid === devid)) return { messages: [libxlLog("error", "libxl_device.c", 1998, "libxl__device_exists", "device already exists in xenstore", domid), "libxl_device_nic_add failed.\n"], exit: 1 };
-  const filled = configDefaults({ ...(d.config as DomainConfig), nics: [{ ...spec, devid }] }, ids).nics[0]!;
+  const base: DomainConfig = d.config ?? { type: d.type, name: d.name, uuid: d.uuid, runHotplugScripts: true, maxVcpus: d.maxVcpus, claimMode: true, disks: [], nics: [], vfbs: [], onPoweroff: "destroy", onReboot: "restart", onWatchdog: "destroy", onCrash: "destroy", onSoftReset: "soft-reset" };
+  const filled = configDefaults({ ...base, nics: [{ ...spec, devid }] }, ids).nics[0]!;
   filled.nictype = spec.nictype ?? "vif";
   d.nics.push(makeNic(filled, nextEvtch(d), devid, d.type !== "hvm" || d.pvDrivers));
   d.nics.sort((a, b) => a.devid - b.devid);

@@ -287,7 +287,15 @@ export function createImage(ctx: ToolContext, args: string[]): ToolResult {
     `              ]\n\n\n#\n#  Hostname\n#\nname        = '${hostname}'\n\n#\n#  Networking\n#\n` +
     (dhcp ? `dhcp        = 'dhcp'\nvif         = [ 'mac=${mac}${cfg("bridge") ? `,bridge=${cfg("bridge")}` : ""}' ]` : `vif         = [ 'ip=${ips.join(" ")},mac=${mac}${cfg("vifname") ? `,vifname=${cfg("vifname")}` : ""}${cfg("bridge") ? `,bridge=${cfg("bridge")}` : ""}' ]`) +
     `\n\n#\n#  Behaviour\n#\non_poweroff = 'destroy'\non_reboot   = 'restart'\non_crash    = 'restart'\n\n\n\n`;
-  let world = produce(ctx.world, (w) => {
+  let world: World;
+  try {
+    world = produceImages();
+  } catch {
+    // mkdir/dd could not create the image (a file in the way, a missing volume group ...)
+    return textResult(o + `\nCreating partition image: ${noswap ? diskPath : swapPath}\nThe partition image creation failed to create ${noswap ? diskPath : swapPath}.\naborting\n`, "", 127);
+  }
+  function produceImages(): World {
+    return produce(ctx.world, (w) => {
     const h = w.hosts[ctx.host]!;
     const f = h.fs;
     if (dir) makeDir(f, `${dir}/domains/${hostname}`, { parents: true, mtime });
@@ -302,7 +310,8 @@ export function createImage(ctx: ToolContext, args: string[]): ToolResult {
     writeFile(f, `/var/log/xen-tools/${hostname}.log`, o, { mtime });
     writeFile(f, cfgPath, cfgText, { mtime });
     w.seq += 4;
-  });
+    });
+  }
   o += `\n\nLogfile produced at:\n\t /var/log/xen-tools/${hostname}.log\n`;
   o += `\nInstallation Summary\n---------------------\nHostname        :  ${hostname}\nDistribution    :  ${dist}\nMAC Address     :  ${mac}\nIP Address(es)  :  ${dhcp ? "dynamic" : ips.join(" ")}\n`;
   for (const algo of ["ECDSA", "ED25519", "RSA"]) o += `SSH Fingerprint :  ${fingerprint(seq + algo.length)} (${algo})\n`;

@@ -407,6 +407,12 @@ export function xlDumpCore(ctx: XlCtx, argv: string[]): number {
   const d = domainById(ctx.xen, domid);
   const path = resolvePath(ctx.tool.cwd, p.args[1]!);
   const dirNode = stat(ctx.host.fs, path.slice(0, path.lastIndexOf("/")) || "/");
+  const isDir = stat(ctx.host.fs, path)?.kind === "dir";
+  if (d && isDir) {
+    ctx.err(`xc: error: Failed to open core dump file ${p.args[1]}: Is a directory: Internal error\n` + libxlLog("error", "libxl_domain.c", 498, "libxl_domain_core_dump", `core dumping domain to ${p.args[1]}: Is a directory`, domid));
+    ctx.err("core dump failed (rc=-3)\n");
+    return 1;
+  }
   if (!d || !dirNode || dirNode.kind !== "dir") {
     if (!d) ctx.err(libxlLog("error", "libxl_domain.c", 498, "libxl_domain_core_dump", "core dumping domain to " + p.args[1] + ": No such process", domid));
     else ctx.err(`xc: error: Failed to open core dump file ${p.args[1]}: No such file or directory: Internal error\n` + libxlLog("error", "libxl_domain.c", 498, "libxl_domain_core_dump", `core dumping domain to ${p.args[1]}: No such file or directory`, domid));

@@ -145,7 +145,9 @@ function run(tool: ToolContext, args: string[]): ToolResult {
     return finish(ctx, 1);
   } catch (e) {
     if (e instanceof XlExit) return finish(ctx, e.code);
-    throw e;
+    // a simulator bug must not take the learner's shell down: report it as a crashing xl would
+    ctx.err("Segmentation fault\n");
+    return finish(ctx, 139);
   }
 }
 

@@ -222,7 +222,7 @@ export function xlSchedCredit(ctx: XlCtx, argv: string[], which: "credit" | "cre
   }
   const poolOk = (name: string) => x.cpupools.some((e) => e.name === name || String(e.id) === name);
   if (optS) {
-    const pool = cpupool ?? "Pool-0";
+    const pool = cpupool ?? String(x.cpupools.find((e) => e.id === 0)?.id ?? x.cpupools[0]!.id);
     if (cpupool && !poolOk(cpupool)) {
       ctx.err(`unknown cpupool '${cpupool}'\n`);
       return 1;
