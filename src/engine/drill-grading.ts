@@ -96,11 +96,13 @@ function renameNewIds(text: string, known: Set<string>): string {
   return text.replace(UUID_RE, sub("uuid")).replace(MAC_RE, sub("mac"));
 }
 
-function knownIds(world: World): Set<string> {
+/** Ids that are not generated: those of the start state and those typed in a command (--mac, <uuid>). */
+function knownIds(world: World, typed: string[]): Set<string> {
   const s = new Set<string>();
-  const text = JSON.stringify(world.hosts);
-  for (const m of text.matchAll(UUID_RE)) s.add(m[0].toLowerCase());
-  for (const m of text.matchAll(MAC_RE)) s.add(m[0].toLowerCase());
+  for (const text of [JSON.stringify(world.hosts), ...typed]) {
+    for (const m of text.matchAll(UUID_RE)) s.add(m[0].toLowerCase());
+    for (const m of text.matchAll(MAC_RE)) s.add(m[0].toLowerCase());
+  }
   return s;
 }
 
@@ -200,6 +202,23 @@ function factDiff(expected: Map<string, string>, yours: Map<string, string>, lim
   return out;
 }
 
+/** Line diffs of text files (configuration files, XML) that both runs have but with different content. */
+function textFileDiffs(expected: World, yours: World, ignore: string[], limit = 3): string[] {
+  const out: string[] = [];
+  for (const [hn, h] of Object.entries(expected.hosts)) {
+    const other = yours.hosts[hn];
+    if (!other) continue;
+    for (const [p, a] of Object.entries(h.fs)) {
+      const b = other.fs[p];
+      if (a === b || !b || a.kind !== "file" || b.kind !== "file" || a.image || b.image || a.content === b.content) continue;
+      if (isIgnored(p, ignore) || p.startsWith("/proc/") || p.startsWith("/var/log/")) continue;
+      out.push(`${p} (- expected, + yours):`, ...lineDiff(a.content, b.content, 8).map((l) => "    " + l));
+      if (out.length > limit * 10) return out;
+    }
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------------------------------- output
 
 const DEFAULT_MASKS = [
@@ -273,7 +292,7 @@ export function gradeDrill(start: World, spec: GradeSpec, answerText: string, ru
   const startFs = Object.fromEntries(Object.entries(start.hosts).map(([h, x]) => [h, x.fs]));
   const refChanged = Object.entries(ref.world.hosts).flatMap(([h, x]) => changedPaths(startFs[h] ?? {}, x.fs));
   const ignore = [...spec.ignorePaths, ...SCRATCH.filter((s) => !refChanged.some((p) => isIgnored(p, [s])))];
-  const known = knownIds(start);
+  const known = knownIds(start, [spec.answer, answer]);
   const startCanon = canonicalHosts(start, ignore);
   const refCanon = canonicalHosts(ref.world, ignore);
   const refChangedState = Object.keys(refCanon).some((h) => refCanon[h] !== startCanon[h]);
@@ -288,6 +307,7 @@ export function gradeDrill(start: World, spec: GradeSpec, answerText: string, ru
     if (!stateOk) {
       const fd = factDiff(facts(ref.world, ignore), facts(mine.world, ignore));
       diff.push(...(fd.length ? fd : ["the hosts differ in details the summary does not show (compare your command with the reference)"]));
+      diff.push(...textFileDiffs(ref.world, mine.world, ignore));
     }
   }
   let outputOk = true;
