@@ -250,8 +250,10 @@ export function freeMemoryMiB(x: XenState): number {
 
 /** The physical CPU a vCPU currently runs on (stable for a given domain and vCPU). */
 export function vcpuCpu(x: XenState, d: XenDomain, vcpu: number): number {
+  const pool = x.cpupools.find((p) => p.name === d.pool)?.cpus ?? Array.from({ length: x.nrCpus }, (_, i) => i);
   const allowed = d.hard[vcpu] ?? null;
-  const cpus = allowed && allowed.length ? allowed : Array.from({ length: x.nrCpus }, (_, i) => i);
+  const both = allowed ? pool.filter((c) => allowed.includes(c)) : pool;
+  const cpus = both.length ? both : pool.length ? pool : [0];
   return cpus[(vcpu * 3 + d.domid * 5) % cpus.length]!;
 }
 
