@@ -2,7 +2,7 @@
 // each supports (resize, snapshots, check, compression), and how a new image of each looks on disk.
 import type { DiskImage } from "../image";
 import type { Extent } from "./extents";
-import { freshLayout, growL1, allocBytes, l2Coverage, l2ForWrite, sizeToL1, type Qcow2Image } from "./qcow2";
+import { freshLayout, growL1, allocAt, allocBytes, l2Coverage, l2ForWrite, refcountArea, sizeToL1, type Qcow2Image } from "./qcow2";
 
 export type OptType = "str" | "size" | "bool" | "num";
 
@@ -417,27 +417,34 @@ function createQcow2(spec: CreateSpec, size: number): CreateResult {
   return { image };
 }
 
-/** Allocate L2 tables and data clusters for the whole disk (preallocation=metadata|falloc|full). */
-function preallocateQcow2(q: Qcow2Image, size: number, mode: string): Extent[] {
+/**
+ * Allocate L2 tables and data clusters for guest bytes [from, size) (preallocation=metadata|falloc|full,
+ * at creation or when growing). Returns the new data runs.
+ */
+function preallocateQcow2(q: Qcow2Image, size: number, mode: string, from = 0): Extent[] {
   const l = q.layout;
   const cov = l2Coverage(l);
   const data: Extent[] = [];
   if (mode === "metadata") {
-    for (let i = 0; i * cov < size; i++) {
+    for (let i = Math.floor(from / cov); i * cov < size; i++) {
       l2ForWrite(q, i);
-      const len = Math.min(cov, size - i * cov);
+      const s = Math.max(from, i * cov);
+      const len = Math.min((i + 1) * cov, size) - s;
       const clusters = Math.ceil(len / l.cs);
       const host = allocBytes(q, clusters * l.cs, 0);
-      data.push({ off: i * cov, len, kind: "data", pat: 0, host, sparse: true });
+      data.push({ off: s, len, kind: "data", pat: 0, host, sparse: true });
     }
     q.fileLength = Math.max(q.fileLength, (lastCluster(q) + 1) * l.cs);
     return data;
   }
-  // falloc/full: the data area goes in one piece after a new refcount structure; L2 tables follow
-  const clusters = Math.ceil(size / l.cs);
-  const host = allocBytes(q, clusters * l.cs);
-  for (let i = 0; i * cov < size; i++) l2ForWrite(q, i);
-  data.push({ off: 0, len: size, kind: "data", pat: 0, host });
+  // falloc/full: a new refcount area at the end of the file, the data after it, L2 tables wherever free
+  const clusters = Math.ceil(size / l.cs) - Math.floor(from / l.cs);
+  const perL2 = cov / l.cs;
+  const start = lastCluster(q) + 1;
+  const at = refcountArea(q, start, clusters + Math.ceil(clusters / perL2) + 1);
+  const host = allocAt(q, at, clusters);
+  for (let i = Math.floor(from / cov); i * cov < size; i++) l2ForWrite(q, i);
+  data.push({ off: Math.floor(from / l.cs) * l.cs, len: size - Math.floor(from / l.cs) * l.cs, kind: "data", pat: 0, host });
   return data;
 }
 

@@ -63,8 +63,9 @@ export function firstDifference(a: readonly DiskImage[], b: readonly DiskImage[]
     const y = rb[j]!;
     const s = Math.max(x.off, y.off);
     if (x.pat !== y.pat) return s;
-    if (x.off + x.len <= y.off + y.len) i++;
-    else j++;
+    const end = Math.min(x.off + x.len, y.off + y.len);
+    if (x.off + x.len === end) i++;
+    if (y.off + y.len === end) j++;
   }
   return -1;
 }

@@ -211,3 +211,48 @@ export function l2ForWrite(img: Qcow2Image, i: number): void {
 
 /** Image end offset as `qemu-img check` reports it. */
 export const imageEndOffset = (l: Qcow2Layout) => (lastUsed(l) + 1) * l.cs;
+
+/**
+ * qcow2_refcount_area(): new refcount blocks (for whatever the growth will need) and a new refcount table
+ * placed at cluster `start`, the old table freed; returns the first cluster after that area, where the
+ * preallocated data goes (falloc/full preallocation).
+ */
+export function refcountArea(img: Qcow2Image, start: number, additional: number): number {
+  const l = img.layout;
+  const per = refblockEntries(l);
+  let area = 0;
+  let missing: number[] = [];
+  let rtClusters = l.rtClusters;
+  for (let guard = 0; guard < 8; guard++) {
+    const end = start + additional + area;
+    missing = [];
+    for (let idx = 0; idx * per < end; idx++) if (!l.rb[idx]) missing.push(idx);
+    const entries = Math.max(l.rb.length, Math.ceil(end / per));
+    rtClusters = Math.max(1, Math.ceil((entries * 8) / l.cs));
+    const next = missing.length + rtClusters;
+    if (next === area) break;
+    area = next;
+  }
+  let c = start;
+  for (const idx of missing) {
+    l.rb[idx] = c;
+    addRef(l, c, 1, 1);
+    c++;
+  }
+  const oldRt = l.rtOffset / l.cs;
+  const oldN = l.rtClusters;
+  addRef(l, c, rtClusters, 1);
+  l.rtOffset = c * l.cs;
+  l.rtClusters = rtClusters;
+  c += rtClusters;
+  img.fileLength = Math.max(img.fileLength, c * l.cs);
+  addRef(l, oldRt, oldN, -1);
+  return c;
+}
+
+/** Mark clusters [s, s+n) used at exactly that place (qcow2_alloc_clusters_at), extending the file. */
+export function allocAt(img: Qcow2Image, s: number, n: number): number {
+  addRef(img.layout, s, n, 1);
+  img.fileLength = Math.max(img.fileLength, (s + n) * img.layout.cs);
+  return s * img.layout.cs;
+}

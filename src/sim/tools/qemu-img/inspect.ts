@@ -349,8 +349,9 @@ function firstDiff(a: DiskImage[], b: DiskImage[], start: number, end: number): 
     const x = ra[i]!;
     const y = rb[j]!;
     if (x.pat !== y.pat) return Math.floor(Math.max(x.off, y.off) / 512) * 512;
-    if (x.off + x.len <= y.off + y.len) i++;
-    else j++;
+    const end = Math.min(x.off + x.len, y.off + y.len);
+    if (x.off + x.len === end) i++;
+    if (y.off + y.len === end) j++;
   }
   return -1;
 }

@@ -1,0 +1,164 @@
+// qemu-img measure: the file size a new image would need (qcow2_measure / raw_measure).
+import type { DiskImage } from "../../model/image";
+import { FORMATS, roundUp } from "../../model/image/formats";
+import { blockStatus } from "../../model/image/status";
+import { findSnapshot } from "../../model/image";
+import { getoptRun } from "./getopt";
+import { helpText } from "./help";
+import { accumulate } from "./create";
+import { modelOptions, optionDescs, parseOptions } from "./opts";
+import { qdict, toJsonPretty } from "./qjson";
+import { Exit, type Run } from "./run";
+import { cvtnum } from "./size";
+import { imageOpts } from "./info";
+
+/** qcow2_refcount_metadata_size(): refcount blocks and table for `clusters` clusters, as a fixed point. */
+export function refcountMetadataSize(clusters: number, cs: number, refcountOrder: number): number {
+  const perTable = cs / 8;
+  const perBlock = (cs * 8) / 2 ** refcountOrder;
+  let table = 0;
+  let blocks = 0;
+  let n = 0;
+  let last: number;
+  do {
+    last = n;
+    blocks = Math.ceil((clusters + table + blocks) / perBlock);
+    table = Math.ceil(blocks / perTable);
+    n = clusters + blocks + table;
+  } while (n !== last);
+  return (blocks + table) * cs;
+}
+
+/** qcow2_calc_prealloc_size(): file size of a fully allocated qcow2 image of `total` bytes. */
+export function qcow2PreallocSize(total: number, cs: number, refcountOrder: number, extendedL2: boolean): number {
+  const l2e = extendedL2 ? 16 : 8;
+  const aligned = roundUp(total, cs);
+  let meta = cs;
+  let nl2e = aligned / cs;
+  nl2e = roundUp(nl2e, cs / l2e);
+  meta += nl2e * l2e;
+  let nl1e = (nl2e * l2e) / cs;
+  nl1e = roundUp(nl1e, cs / 8);
+  meta += nl1e * 8;
+  meta += refcountMetadataSize((meta + aligned) / cs, cs, refcountOrder);
+  return meta + aligned;
+}
+
+export function measureCommand(run: Run, argv: string[]): number {
+  const longs = [
+    { name: "help", arg: "none" as const, key: "h" },
+    { name: "image-opts", arg: "none" as const, key: "image-opts" },
+    { name: "object", arg: "required" as const, key: "object" },
+    { name: "output", arg: "required" as const, key: "output" },
+    { name: "size", arg: "required" as const, key: "size" },
+    { name: "force-share", arg: "none" as const, key: "U" },
+  ];
+  // measure's option string has no leading ':': getopt prints its own message and qemu-img shows the help
+  const g = getoptRun(argv, "hf:O:o:l:U", longs);
+  let options: string | undefined;
+  let output: "human" | "json" = "human";
+  let size: bigint | undefined;
+  for (const o of g.options) {
+    if (o.key === "h") run.help();
+    if (o.key === "o") options = accumulate(run, options, o.arg!);
+    if (o.key === "output") {
+      if (o.arg === "json") output = "json";
+      else if (o.arg === "human") output = "human";
+      else return run.fail("--output must be used with human or json as argument.");
+    }
+    if (o.key === "size") {
+      const c = cvtnum("image size", o.arg!);
+      if (!c.ok) {
+        for (const l of c.lines) run.report(l);
+        return 1;
+      }
+      size = c.value;
+    }
+  }
+  if (g.kind === "error") {
+    run.stderr(g.message);
+    run.stdout(helpText());
+    throw new Exit(0);
+  }
+  const get = (k: string) => [...g.options].reverse().find((o) => o.key === k)?.arg;
+  const has = (k: string) => g.options.some((o) => o.key === k);
+  if (g.operands.length > 1) return run.fail("At most one filename argument is allowed.");
+  let filename = g.operands[0];
+  let fmt = get("f");
+  const snap = get("l");
+  if (filename === undefined && (has("image-opts") || fmt !== undefined || snap !== undefined)) return run.fail("--image-opts, -f, and -l require a filename argument.");
+  if (filename !== undefined && size !== undefined) return run.fail("--size N cannot be used together with a filename.");
+  if (filename === undefined && size === undefined) return run.fail("Either --size N or one filename must be specified.");
+  let src: DiskImage[] | undefined;
+  if (filename !== undefined) {
+    if (has("image-opts")) ({ name: filename, format: fmt } = imageOpts(run, filename));
+    const chain = run.open(filename, { ...(fmt !== undefined ? { format: fmt } : {}), forceShare: has("U") });
+    src = chain.map((l) => l.image);
+    if (snap !== undefined) {
+      const sn = findSnapshot(src[0]!, snap.replace(/^snapshot\.(id|name)=/, ""));
+      if (!sn) return run.fail("Failed to load snapshot: Can't find snapshot");
+      src = [{ ...src[0]!, data: sn.data, virtualSize: sn.virtualSize }, ...src.slice(1)];
+    }
+  }
+  const outFmt = get("O") ?? "raw";
+  if (!FORMATS[outFmt]) return run.fail(`Unknown file format '${outFmt}'`);
+  if (!FORMATS[outFmt]!.measure) return run.fail(`Block driver '${outFmt}' does not support size measurement`);
+  const descs = optionDescs(outFmt, true);
+  const parsed = parseOptions(options ?? "", descs);
+  if (!parsed.ok) {
+    run.report(parsed.message);
+    return run.fail(`Invalid options for file format '${outFmt}'`);
+  }
+  const o = modelOptions(parsed, descs);
+  const virtual = src ? src[0]!.virtualSize : Number(size!);
+  let required: number;
+  let full: number;
+  let bitmaps: number | undefined;
+  if (outFmt === "raw") {
+    required = src ? virtual : roundUp(Number(o.size ?? size ?? 0n), 512);
+    full = required;
+  } else {
+    const extL2 = o.extended_l2 === "on";
+    const cs = o.cluster_size !== undefined ? Number(o.cluster_size) : 65536;
+    if (!(cs >= 512 && cs <= 2 << 20 && (cs & (cs - 1)) === 0)) return run.fail("Cluster size must be a power of two between 512 and 2048k");
+    const compat = o.compat ?? "1.1";
+    const version = compat === "0.10" || compat === "v2" ? 2 : compat === "1.1" || compat === "v3" ? 3 : 0;
+    if (!version) return run.fail(`Invalid compatibility level: '${compat}'`);
+    const rbits = o.refcount_bits !== undefined ? Number(o.refcount_bits) : 16;
+    if (!(rbits > 0 && rbits <= 64 && (rbits & (rbits - 1)) === 0)) return run.fail("Refcount width must be a power of two and may not exceed 64 bits");
+    const prealloc = o.preallocation ?? "off";
+    if (!["off", "metadata", "falloc", "full"].includes(prealloc)) return run.fail(`Parameter 'preallocation' does not accept value '${prealloc}'`);
+    let vs = roundUp(src ? virtual : Number(o.size ?? size ?? 0n), cs);
+    const l2e = extL2 ? 16 : 8;
+    if (Math.ceil(vs / cs / (cs / l2e)) * 8 > 32 << 20) return run.fail("The image size is too large (try using a larger cluster size)");
+    let need = 0;
+    if (src) {
+      vs = roundUp(virtual, cs);
+      if (o.backing_file !== undefined) need = vs;
+      else {
+        let offset = 0;
+        for (const s of blockStatus(src, 0, virtual)) {
+          if (s.off + s.len <= offset) continue;
+          const start = Math.max(offset, s.off);
+          if (s.zero) {
+            offset = s.off + s.len;
+            continue;
+          }
+          if (s.data && s.allocated) {
+            const end = roundUp(s.off + s.len, cs);
+            need += (start % cs) + (end - start);
+            offset = end;
+          } else offset = s.off + s.len;
+        }
+      }
+      bitmaps = version >= 3 && src[0]!.format === "qcow2" ? 0 : undefined;
+    }
+    if (prealloc === "full" || prealloc === "falloc") need = vs;
+    full = qcow2PreallocSize(vs, cs, Math.log2(rbits), extL2);
+    required = full - vs + need;
+  }
+  if (output === "human") {
+    run.stdout(`required size: ${required}\nfully allocated size: ${full}\n${bitmaps !== undefined ? `bitmaps size: ${bitmaps}\n` : ""}`);
+  } else run.stdout(toJsonPretty(qdict([["required", required], ["fully-allocated", full], ["bitmaps", bitmaps]])) + "\n");
+  return 0;
+}
