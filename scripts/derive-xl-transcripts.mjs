@@ -171,6 +171,14 @@ function cliErrorSession() {
     R("xl setenforce", "Usage: xl [-vtTf] setenforce <1|0|Enforcing|Permissive>\n\nSets the current enforcing mode of the Flask Xen security module.\n\n", "", 2),
     R("xl setenforce 1", "", "Flask XSM disabled\n", 255),
     R("xm list", "", "bash: xm: command not found\n", 127),
+    // errata E01, E02, E03, E27: names from study material that do not exist
+    R("xl infos", "", "command not implemented\n", 1),
+    R("xen-list-image", "", "bash: xen-list-image: command not found\n", 127),
+    R("xen top", "", "bash: xen: command not found\n", 127),
+    R("xl resume debian", "", "command not implemented\n", 1),
+    // E10: a bare number is MiB in xl 4.17 (the man page says KiB)
+    R("xl mem-set debian 900", "", "", 0),
+    R("xl list debian", null, "", 0),
   ];
   return { fixture: "xen", description: "global options, prefix dispatch, def_getopt errors, domain lookup and command errors (reference §1, §3)", entries };
 }
