@@ -12,6 +12,9 @@
 //                                    of the recording machine, e.g. nested-KVM CPUID warnings); listed in "dropped"
 //   @timeout SECONDS                 time limit of the next entry (default 20)
 //   @setup                           the next entry only prepares state (replayed, not compared)
+//   @template NAME FILE [FORMAT]     set-up entry: a guest disk image built from the template NAME of
+//                                    src/sim/model/guestfs/templates.json (qemu-img create + a guestfish script
+//                                    here; the simulator builds the same disk from the same data)
 //   COMMAND                          the command line; a here-document takes the lines up to its terminator
 //   | LINE                           a line fed on the previous command's stdin (interactive programs)
 //
@@ -53,6 +56,11 @@ function parseCmds(text) {
     }
     if (line.startsWith("@timeout ")) {
       pending.timeout = Number(line.slice(9));
+      continue;
+    }
+    if (line.startsWith("@template ")) {
+      const [name, file, format = "qcow2"] = line.slice(10).trim().split(/\s+/);
+      entries.push({ cmd: `# template ${name} ${file} ${format}`, template: { name, file, format }, stdinLines: [], volatile: [], drop: [], timeout: 300, setup: true });
       continue;
     }
     if (line === "@setup") {
@@ -102,7 +110,60 @@ function killLeftovers() {
   spawnSync("sleep", ["0.3"]);
 }
 
+const TEMPLATES = JSON.parse(readFileSync(join(root, "src/sim/model/guestfs/templates.json"), "utf8"));
+
+/** guestfish's double-quoted string syntax for `write`. */
+const gfQuote = (s) => '"' + s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\t/g, "\\t") + '"';
+
+/** The guestfish script that builds a template's disk (the same steps the simulator's template builder takes). */
+export function templateScript(t) {
+  const lines = ["run", `part-init /dev/sda ${t.ptable === "gpt" ? "gpt" : "mbr"}`];
+  t.partitions.forEach((p, i) => {
+    lines.push(`part-add /dev/sda p ${p.start} ${p.end}`);
+    if (p.bootable) lines.push(`part-set-bootable /dev/sda ${i + 1} true`);
+  });
+  t.partitions.forEach((p, i) => {
+    const dev = `/dev/sda${i + 1}`;
+    if (p.fs === "swap") lines.push(`mkswap ${dev} uuid:${p.uuid}`);
+    else if (p.fs) lines.push(`mkfs ${p.fs} ${dev}`, `set-uuid ${dev} ${p.uuid}`);
+    if (p.pv) lines.push(`pvcreate ${dev}`, `vgcreate ${p.pv} ${dev}`);
+  });
+  if (t.lvm) {
+    for (const lv of t.lvm.lvs) lines.push(`lvcreate-free ${lv.name} ${t.lvm.vg} ${lv.percent}`);
+    for (const lv of t.lvm.lvs) {
+      const dev = `/dev/${t.lvm.vg}/${lv.name}`;
+      if (lv.fs === "swap") lines.push(`mkswap ${dev} uuid:${lv.uuid}`);
+      else lines.push(`mkfs ${lv.fs} ${dev}`, `set-uuid ${dev} ${lv.uuid}`);
+    }
+  }
+  for (const [dev, mp] of t.mounts) {
+    if (mp !== "/") lines.push(`mkdir-p ${mp}`);
+    lines.push(`mount ${dev} ${mp}`);
+  }
+  for (const d of t.dirs) lines.push(`mkdir-p ${d}`);
+  const files = { ...t.files, ...(t.bootfiles ?? {}) };
+  for (const [path, content] of Object.entries(files)) {
+    lines.push(`mkdir-p ${path.slice(0, path.lastIndexOf("/")) || "/"}`, `write ${path} ${gfQuote(content)}`);
+  }
+  for (const path of t.elf ?? []) lines.push(`upload ${path} ${path}`);
+  for (const [link, target] of t.symlinks ?? []) lines.push(`ln-s ${target} ${link}`);
+  for (const [path, mode] of t.modes ?? []) lines.push(`chmod ${mode} ${path}`);
+  for (const [path, uid, gid] of t.owners ?? []) lines.push(`chown ${uid} ${gid} ${path}`);
+  lines.push("umount-all");
+  return lines.join("\n") + "\n";
+}
+
+function buildTemplate(e, session) {
+  const t = TEMPLATES[e.template.name];
+  const env = { PATH: process.env.PATH, HOME: "/root", LC_ALL: "C", TZ: "UTC", LPIC3_REC: "1", ...(session.env ?? {}) };
+  execFileSync("qemu-img", ["create", "-q", "-f", e.template.format, e.template.file, String(t.size)], { cwd: WORK, env });
+  const r = spawnSync("guestfish", ["-a", e.template.file], { cwd: WORK, env, input: templateScript(t), encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`template ${e.template.name}: guestfish failed: ${r.stderr}`);
+  return { stdout: "", stderr: "", exit: 0 };
+}
+
 function runEntry(e, session) {
+  if (e.template) return buildTemplate(e, session);
   const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LC_ALL: "C", LANG: "C", TZ: "UTC", TERM: "dumb", LPIC3_REC: "1", ...(session.env ?? {}) };
   const input = e.stdinLines.length ? e.stdinLines.join("\n") + "\n" : "";
   const argv = session.netns ? ["ip", ["netns", "exec", NETNS, "bash", "-c", e.cmd]] : ["bash", ["-c", e.cmd]];
@@ -158,6 +219,7 @@ function recordSession(dir) {
       volatile: e.volatile,
       ...(e.drop.length ? { dropped: e.drop } : {}),
       ...(e.setup ? { setup: true } : {}),
+      ...(e.template ? { template: e.template } : {}),
     };
   });
   const versions = {
@@ -169,6 +231,9 @@ function recordSession(dir) {
   console.log(`${dir}: ${transcript.length} entries`);
 }
 
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) main();
+
+function main() {
 const args = process.argv.slice(2);
 const dirs = args.length
   ? args.map((a) => resolve(a))
@@ -184,4 +249,5 @@ for (const d of dirs) {
     continue;
   }
   recordSession(d);
+}
 }

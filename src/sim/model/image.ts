@@ -2,6 +2,7 @@
 import { createImage, type CreateSpec } from "./image/formats";
 import type { Extent } from "./image/extents";
 import type { Qcow2Layout } from "./image/qcow2";
+import type { GuestDisk } from "./guestfs/disk";
 
 export type { Extent } from "./image/extents";
 export type { Qcow2Layout } from "./image/qcow2";
@@ -21,6 +22,8 @@ export interface ImageSnapshot {
   virtualSize: number;
   /** Guest data when taken. */
   data: Extent[];
+  /** The guest's files when taken (libguestfs view; see model/guestfs). */
+  guest?: GuestDisk;
   /** qcow2: the snapshot's L1 copy and its L2 tables. */
   l1Offset?: number;
   l1Size?: number;
@@ -88,6 +91,11 @@ export interface DiskImage {
   qed?: { tableClusters: number; l2: Record<number, number> };
   /** Set when the image was not closed cleanly (qcow2 dirty bit, lazy refcounts). */
   dirty?: boolean;
+  /**
+   * The guest's partitions, volumes and files as the libguestfs tools see them (model/guestfs). Absent in an
+   * overlay whose guest has not written anything: the backing file's guest shows through.
+   */
+  guest?: GuestDisk;
 }
 
 /**

@@ -83,6 +83,7 @@ export function addInternalSnapshot(img: DiskImage, sn: NewSnapshot): DiskImage 
     icount: sn.icount ?? 0,
     virtualSize: img.virtualSize,
     data,
+    ...(img.guest ? { guest: img.guest } : {}),
     l1Offset,
     l1Size: l.l1Size,
     l2: { ...l.l2 },
@@ -103,7 +104,7 @@ export function applyInternalSnapshot(img: DiskImage, idOrName: string): DiskIma
   for (const [c, n] of referenced(l, sn.data, sn.l2 ?? {})) addRef(l, c, n, 1);
   for (const [c, n] of referenced(l, img.data ?? [], l.l2)) addRef(l, c, n, -1);
   l.l2 = { ...(sn.l2 ?? {}) };
-  return done(img, q, { data: sn.data, virtualSize: sn.virtualSize });
+  return done(img, q, { data: sn.data, virtualSize: sn.virtualSize, guest: sn.guest });
 }
 
 /** Delete one snapshot (by id, or by name when `by` says so). */
