@@ -1,11 +1,10 @@
 // xl console: checks its options and the domain, then hands the terminal to the guest's console.
 import { domainById } from "../../model/xen/state";
 import { libxlLog } from "../../model/xen/transitions";
-import { defGetopt, last, type XlCtx } from "./context";
+import { defGetopt, last, type XlCtx, type ParsedOpts } from "./context";
 import { consoleProgram } from "./console";
 
-export function xlConsole(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "n:t:", [], "console", 1);
+export function xlConsole(ctx: XlCtx, p: ParsedOpts): number {
   const type = last(p, "t");
   for (const o of p.opts) {
     if (o.key === "t" && !["pv", "serial", "vuart"].includes(o.arg ?? "")) {

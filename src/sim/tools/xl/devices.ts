@@ -6,7 +6,7 @@ import { domainById, type XenState } from "../../model/xen/state";
 import { applyNicToken, type NicSpec } from "../../model/xen/vif-spec";
 import { attachDisk, attachNic, cdInsert, detachDisk, detachNic, libxlLog } from "../../model/xen/transitions";
 import { resolvePath, stat } from "../../model/fs";
-import { defGetopt, has, resolveDomain, type XlCtx } from "./context";
+import { defGetopt, has, resolveDomain, type XlCtx, type ParsedOpts } from "./context";
 import { blockHeader, blockRows, l, nicHeader, nicRows } from "./format";
 
 const xenOfHost = (h: { subsystems: Record<string, unknown> }) => h.subsystems.xen as XenState;
@@ -24,8 +24,7 @@ function diskJson(d: DiskSpec): Json {
   };
 }
 
-export function xlBlockAttach(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "block-attach", 2);
+export function xlBlockAttach(ctx: XlCtx, p: ParsedOpts): number {
   const dom = p.args[0]!;
   const domid = resolveDomain(ctx.xen, dom);
   if (domid === null) {
@@ -47,8 +46,7 @@ export function xlBlockAttach(ctx: XlCtx, argv: string[]): number {
   return res.exit;
 }
 
-export function xlBlockList(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "block-list", 1);
+export function xlBlockList(ctx: XlCtx, p: ParsedOpts): number {
   ctx.out(blockHeader());
   for (const a of p.args) {
     const id = resolveDomain(ctx.xen, a);
@@ -62,16 +60,14 @@ export function xlBlockList(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlBlockDetach(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "f", [["force", "none", "f"]], "block-detach", 2);
+export function xlBlockDetach(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const res = ctx.update((host) => detachDisk(xenOfHost(host), domid, p.args[1]!, has(p, "f")));
   for (const m of res.messages) ctx.err(m.replace("libxl_device_disk_safe_remove", has(p, "f") ? "libxl_device_disk_destroy" : "libxl_device_disk_safe_remove"));
   return res.exit;
 }
 
-export function xlCd(ctx: XlCtx, argv: string[], insert: boolean): number {
-  const p = defGetopt(ctx, argv, "", [], insert ? "cd-insert" : "cd-eject", insert ? 3 : 2);
+export function xlCd(ctx: XlCtx, p: ParsedOpts, insert: boolean): number {
   const domid = ctx.findDomain(p.args[0]!);
   const vdev = p.args[1]!;
   const target = insert ? p.args[2]! : "";
@@ -111,8 +107,7 @@ function nicJson(n: NicSpec): Json {
   };
 }
 
-export function xlNetworkAttach(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "network-attach", 1);
+export function xlNetworkAttach(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const g = ctx.globals;
   // set_default_nic_values: only what xl.conf sets explicitly lands in the JSON
@@ -132,8 +127,7 @@ export function xlNetworkAttach(ctx: XlCtx, argv: string[]): number {
   return res.exit;
 }
 
-export function xlNetworkList(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "network-list", 1);
+export function xlNetworkList(ctx: XlCtx, p: ParsedOpts): number {
   ctx.out(nicHeader());
   for (const a of p.args) {
     const id = ctx.findDomain(a);
@@ -143,8 +137,7 @@ export function xlNetworkList(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlNetworkDetach(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "network-detach", 2);
+export function xlNetworkDetach(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const arg = p.args[1]!;
   const key = arg.includes(":") ? arg : String(Number(/^\s*[+-]?\d+/.exec(arg)?.[0] ?? "0"));
@@ -156,8 +149,7 @@ export function xlNetworkDetach(ctx: XlCtx, argv: string[]): number {
 // ------------------------------------------------------------------- rarer device families
 
 /** A listing command whose devices this host never has: the header, and each domain checked. */
-export function xlEmptyList(ctx: XlCtx, argv: string[], name: string, header: string): number {
-  const p = defGetopt(ctx, argv, "", [], name, 1);
+export function xlEmptyList(ctx: XlCtx, p: ParsedOpts, header: string): number {
   ctx.out(header);
   for (const a of p.args) ctx.findDomain(a);
   return 0;
@@ -171,22 +163,18 @@ export const HEADERS: Record<string, string> = {
   "vsnd-list": `${l("Idx", 3)} ${l("BE", 2)} ${l("Hdl", 3)} ${l("Sta", 3)} ${l("Evch", 4)} ${l("Rref", 4)} ${l("BE-path", 30)}\n`,
 };
 
-export function xlPciList(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "pci-list", 1);
+export function xlPciList(ctx: XlCtx, p: ParsedOpts): number {
   ctx.findDomain(p.args[0]!);
   ctx.out("Vdev Device\n");
   return 0;
 }
 
-export function xlPciAssignableList(ctx: XlCtx, argv: string[]): number {
-  defGetopt(ctx, argv, "n", [["show-names", "none", "n"]], "pci-assignable-list", 0);
+export function xlPciAssignableList(ctx: XlCtx, _p: ParsedOpts): number {
   return 0;
 }
 
 /** pci-attach/detach, pci-assignable-add/remove: no device is bound to pciback on this host. */
-export function xlPciChange(ctx: XlCtx, argv: string[], name: string, shorts: string, min: number): number {
-  const longs: [string, "none" | "required", string][] = name === "pci-assignable-add" ? [["name", "required", "n"]] : [];
-  const p = defGetopt(ctx, argv, shorts, longs, name, min);
+export function xlPciChange(ctx: XlCtx, p: ParsedOpts, name: string): number {
   const bdf = name.startsWith("pci-assignable") ? p.args[0]! : p.args[1]!;
   if (!name.startsWith("pci-assignable")) ctx.findDomain(p.args[0]!);
   if (!/^(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/.test(bdf)) {
@@ -199,15 +187,13 @@ export function xlPciChange(ctx: XlCtx, argv: string[], name: string, shorts: st
   return 1;
 }
 
-export function xlUsbList(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "usb-list", 1);
+export function xlUsbList(ctx: XlCtx, p: ParsedOpts): number {
   ctx.findDomain(p.args[0]!);
   return 0;
 }
 
 /** Attach/detach commands for device families this simulator does not model. */
-export function xlUnsupportedDevice(ctx: XlCtx, argv: string[], name: string, min: number): number {
-  const p = defGetopt(ctx, argv, "", [], name, min);
+export function xlUnsupportedDevice(ctx: XlCtx, p: ParsedOpts, name: string): number {
   const domid = ctx.findDomain(p.args[0]!);
   const kind = name.replace(/-(attach|detach)$/, "");
   const attach = name.endsWith("attach");

@@ -6,7 +6,7 @@ import { cpuTimeNs, domainById, type XenDomain } from "../../model/xen/state";
 import { configDefaults, createDomain, destroyDomain, libxlLog, pauseDomain, renameDomain, requestShutdown, settle, unpauseDomain, xlLog, SHUTDOWN_DELAY_MS } from "../../model/xen/transitions";
 import { makeDir, resolvePath, stat, writeFile } from "../../model/fs";
 import { uuidFor } from "../../model/world";
-import { defGetopt, has, count, last, type XlCtx } from "./context";
+import { defGetopt, has, count, last, type XlCtx, type ParsedOpts } from "./context";
 import { domainUptimeSec, l, listHeader, listRow, r, uptimeString, type ListFlags } from "./format";
 import { consoleProgram } from "./console";
 
@@ -152,8 +152,7 @@ export function startDomain(ctx: XlCtx, cfg: DomainConfig, req: CreateRequest): 
 
 // ----------------------------------------------------------------------------------- list
 
-export function xlList(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "lvhZcn", [["long", "none", "l"], ["verbose", "none", "v"], ["context", "none", "Z"], ["cpupool", "none", "c"], ["numa", "none", "n"]], "list", 0);
+export function xlList(ctx: XlCtx, p: ParsedOpts): number {
   const f: ListFlags = { verbose: has(p, "v"), context: has(p, "Z"), cpupool: has(p, "c"), numa: has(p, "n") };
   const x = ctx.xen;
   let doms: XenDomain[];
@@ -181,8 +180,7 @@ export function xlList(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlClaims(ctx: XlCtx, argv: string[]): number {
-  defGetopt(ctx, argv, "", [], "claims", 0);
+export function xlClaims(ctx: XlCtx, _p: ParsedOpts): number {
   if (!ctx.globals.claimMode) ctx.err("claim_mode not enabled (see man xl.conf).\n");
   let s = listHeader({ claim: true });
   for (const d of ctx.xen.domains) s += listRow(d, { claim: true }, ctx.now);
@@ -190,8 +188,7 @@ export function xlClaims(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlVmList(ctx: XlCtx, argv: string[]): number {
-  defGetopt(ctx, argv, "", [], "vm-list", 0);
+export function xlVmList(ctx: XlCtx, _p: ParsedOpts): number {
   let s = "UUID                                  ID    name\n";
   for (const d of ctx.xen.domains) s += `${d.uuid}  ${d.domid}    ${l(d.name, 30)}\n`;
   ctx.out(s);
@@ -200,8 +197,7 @@ export function xlVmList(ctx: XlCtx, argv: string[]): number {
 
 // ------------------------------------------------------------------------------ lifecycle
 
-export function xlDestroy(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "f", [], "destroy", 1);
+export function xlDestroy(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   if (domid === 0 && !has(p, "f")) {
     ctx.err("Not destroying domain 0; use -f to force.\nThis can only be done when using a disaggregated hardware domain and toolstack.\n\n");
@@ -229,9 +225,7 @@ export function xlDestroy(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlShutdownOrReboot(ctx: XlCtx, argv: string[], reboot: boolean): number {
-  const what = reboot ? "reboot" : "shutdown";
-  const p = defGetopt(ctx, argv, "awF", [["all", "none", "a"], ["wait", "none", "w"]], what, 0);
+export function xlShutdownOrReboot(ctx: XlCtx, p: ParsedOpts, reboot: boolean): number {
   const all = has(p, "a");
   const wait = count(p, "w");
   const fallback = has(p, "F");
@@ -285,16 +279,14 @@ function waitForDeaths(ctx: XlCtx, domids: number[], shutdownOnly: boolean) {
   }
 }
 
-export function xlPause(ctx: XlCtx, argv: string[], un: boolean): number {
-  const p = defGetopt(ctx, argv, "", [], un ? "unpause" : "pause", 1);
+export function xlPause(ctx: XlCtx, p: ParsedOpts, un: boolean): number {
   const domid = ctx.findDomain(p.args[0]!);
   const res = ctx.update((host) => (un ? unpauseDomain : pauseDomain)(host.subsystems.xen as typeof ctx.xen, domid, ctx.now));
   for (const m of res.messages) ctx.err(m);
   return 0;
 }
 
-export function xlRename(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "rename", 2);
+export function xlRename(ctx: XlCtx, p: ParsedOpts): number {
   const [dom, newName] = p.args as [string, string];
   const domid = ctx.findDomain(dom);
   const res = ctx.update((host) => renameDomain(host.subsystems.xen as typeof ctx.xen, domid, newName, dom));
@@ -302,8 +294,7 @@ export function xlRename(ctx: XlCtx, argv: string[]): number {
   return res.exit;
 }
 
-export function xlDomid(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "domid", 1);
+export function xlDomid(ctx: XlCtx, p: ParsedOpts): number {
   const d = ctx.xen.domains.find((e) => e.name === p.args[0]);
   if (!d) {
     ctx.err(`Can't get domid of domain name '${p.args[0]}', maybe this domain does not exist.\n`);
@@ -313,8 +304,7 @@ export function xlDomid(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlDomname(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "domname", 1);
+export function xlDomname(ctx: XlCtx, p: ParsedOpts): number {
   const a = p.args[0]!;
   const m = /^\s*[+-]?\d+/.exec(a);
   if (!m) {
@@ -331,8 +321,7 @@ export function xlDomname(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlUptime(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "s", [], "uptime", 0);
+export function xlUptime(ctx: XlCtx, p: ParsedOpts): number {
   const short = has(p, "s");
   const ids = p.args.map((a) => ctx.findDomain(a));
   const x = ctx.xen;
@@ -401,8 +390,7 @@ export function xlConfigUpdate(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlDumpCore(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "dump-core", 2);
+export function xlDumpCore(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const d = domainById(ctx.xen, domid);
   const path = resolvePath(ctx.tool.cwd, p.args[1]!);
@@ -425,8 +413,7 @@ export function xlDumpCore(ctx: XlCtx, argv: string[]): number {
 
 const TRIGGERS = ["nmi", "reset", "init", "power", "sleep", "s3resume"];
 
-export function xlTrigger(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "trigger", 2);
+export function xlTrigger(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const name = p.args[1]!;
   if (!TRIGGERS.includes(name)) {
@@ -462,8 +449,7 @@ function sendTrigger(ctx: XlCtx, domid: number, name: string) {
   });
 }
 
-export function xlSysrq(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "sysrq", 2);
+export function xlSysrq(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const key = p.args[1]!;
   if (key.length !== 1) {

@@ -1,13 +1,12 @@
 // xl's host subcommands: info, dmesg, top, sharing, debug-keys, set-parameters, the Flask commands and
 // the few that only make sense with hardware or daemons this lab host lacks (psr-*, remus, devd ...).
 import { domainById } from "../../model/xen/state";
-import { defGetopt, has, type XlCtx } from "./context";
+import { defGetopt, has, type XlCtx, type ParsedOpts } from "./context";
 import { readHostFile } from "./domain";
 import { infoLines, l, r } from "./format";
 import { xentopInteractive } from "../xentop/index";
 
-export function xlInfo(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "n", [["numa", "none", "n"]], "info", 0);
+export function xlInfo(ctx: XlCtx, p: ParsedOpts): number {
   const numa = has(p, "n");
   const key = !numa && p.args.length ? p.args[0]! : undefined;
   let s = "";
@@ -27,24 +26,21 @@ export function xlInfo(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlDmesg(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "c", [["clear", "none", "c"]], "dmesg", 0);
+export function xlDmesg(ctx: XlCtx, p: ParsedOpts): number {
   const lines = ctx.xen.dmesg;
   if (lines.length) ctx.out(lines.join("\n") + "\n");
   if (has(p, "c")) ctx.update((host) => void ((host.subsystems.xen as typeof ctx.xen).dmesg = []));
   return 0;
 }
 
-export function xlTop(ctx: XlCtx, argv: string[]): number {
-  defGetopt(ctx, argv, "", [], "top", 0);
+export function xlTop(ctx: XlCtx, _p: ParsedOpts): number {
   const r2 = xentopInteractive(ctx.tool, ctx.world, ctx.hostName);
   for (const c of r2.out) ctx.chunks.push(c);
   if (r2.interactive) ctx.interactive = r2.interactive;
   return r2.exit;
 }
 
-export function xlSharing(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "sharing", 0);
+export function xlSharing(ctx: XlCtx, p: ParsedOpts): number {
   const x = ctx.xen;
   let doms = x.domains;
   if (p.args.length === 1) {
@@ -65,8 +61,7 @@ export function xlSharing(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlDebugKeys(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "debug-keys", 1);
+export function xlDebugKeys(ctx: XlCtx, p: ParsedOpts): number {
   const keys = p.args[0]!;
   const add: string[] = [];
   for (const k of keys) {
@@ -84,8 +79,7 @@ export function xlDebugKeys(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlSetParameters(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "set-parameters", 1);
+export function xlSetParameters(ctx: XlCtx, p: ParsedOpts): number {
   const params = p.args[0]!;
   if (!/^[a-z_0-9-]+=\S*( [a-z_0-9-]+=\S*)*$/.test(params)) {
     ctx.err(`libxl: error: libxl.c:560:libxl_set_parameters: setting parameters: Invalid argument\ncannot set parameters: ${params}\n`);
@@ -126,15 +120,13 @@ export function xlFlaskChange(ctx: XlCtx, argv: string[], name: "setenforce" | "
 }
 
 /** Commands that need hardware or companion daemons this lab host does not have. */
-export function xlHostOnly(ctx: XlCtx, argv: string[], name: string, shorts: string, min: number, domainArg: boolean, message: string): number {
-  const p = defGetopt(ctx, argv, shorts, [], name, min);
+export function xlHostOnly(ctx: XlCtx, p: ParsedOpts, domainArg: boolean, message: string): number {
   if (domainArg && p.args[0]) ctx.findDomain(p.args[0]);
   ctx.err(message);
   return 1;
 }
 
-export function xlVncviewer(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "a", [["autopass", "none", "a"], ["vncviewer-autopass", "none", "a"]], "vncviewer", 1);
+export function xlVncviewer(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const d = domainById(ctx.xen, domid);
   if (!d) {
@@ -145,8 +137,7 @@ export function xlVncviewer(ctx: XlCtx, argv: string[]): number {
   return 1;
 }
 
-export function xlQemuMonitor(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "qemu-monitor-command", 2);
+export function xlQemuMonitor(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   if (p.args.length > 2) {
     ctx.err("Invalid arguments.\n");

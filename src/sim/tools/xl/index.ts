@@ -6,8 +6,8 @@ import { xenOf } from "../../model/xen/state";
 import { needsSettle, settle } from "../../model/xen/transitions";
 import { stat } from "../../model/fs";
 import { err, type Tool, type ToolContext, type ToolResult } from "../../shell/tool";
-import { XlCtx, XlExit, XL_ARGV0, fullHelp, helpText, lookupCommand } from "./context";
-import { XL_HANDLERS } from "./table";
+import { XlCtx, XlExit, XL_ARGV0, defGetopt, fullHelp, helpText, lookupCommand } from "./context";
+import { XL_SPECS } from "./table";
 
 const globalsCache = new Map<string, { globals: XlGlobals | null; messages: string[] }>();
 
@@ -135,7 +135,9 @@ function run(tool: ToolContext, args: string[]): ToolResult {
         ctx.err("command does not implement -N (dryrun) option\n");
         return finish(ctx, 1);
       }
-      return finish(ctx, XL_HANDLERS[spec.name]!(ctx, rest));
+      const cmd = XL_SPECS[spec.name]!;
+      if ("raw" in cmd) return finish(ctx, cmd.run(ctx, rest));
+      return finish(ctx, cmd.run(ctx, defGetopt(ctx, rest, cmd.shorts, cmd.longs ?? [], spec.name, cmd.min)));
     }
     if (cmd === "help") {
       ctx.out(helpText(rest[0]));

@@ -4,7 +4,7 @@ import { parseCfg, XluConfig } from "../../model/xen/cfg";
 import { parseCpuRange } from "../../model/xen/domain-config";
 import { domainById, type XenDomain, type XenState } from "../../model/xen/state";
 import { checkpoint, libxlLog, setMaxMemory, setMemoryTarget, setOnlineVcpus } from "../../model/xen/transitions";
-import { defGetopt, has, last, type XlCtx } from "./context";
+import { defGetopt, has, last, type XlCtx, type ParsedOpts } from "./context";
 import { readHostFile } from "./domain";
 import { bitmap, l, r, vcpuHeader, vcpuRows } from "./format";
 
@@ -38,8 +38,7 @@ export function parseMemSizeKb(mem: string): number {
   return kb;
 }
 
-export function xlMem(ctx: XlCtx, argv: string[], max: boolean): number {
-  const p = defGetopt(ctx, argv, "", [], max ? "mem-max" : "mem-set", 2);
+export function xlMem(ctx: XlCtx, p: ParsedOpts, max: boolean): number {
   const domid = ctx.findDomain(p.args[0]!);
   const mem = p.args[1]!;
   const kb = parseMemSizeKb(mem);
@@ -52,8 +51,7 @@ export function xlMem(ctx: XlCtx, argv: string[], max: boolean): number {
   return res.exit;
 }
 
-export function xlVcpuList(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "vcpu-list", 0);
+export function xlVcpuList(ctx: XlCtx, p: ParsedOpts): number {
   const x = ctx.xen;
   ctx.out(vcpuHeader());
   if (!p.args.length) {
@@ -68,8 +66,7 @@ export function xlVcpuList(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlVcpuSet(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "i", [["ignore-host", "none", "i"]], "vcpu-set", 2);
+export function xlVcpuSet(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const a = p.args[1]!;
   const m = /^\s*\+?(\d+)/.exec(a);
@@ -100,8 +97,7 @@ export function xlVcpuSet(ctx: XlCtx, argv: string[]): number {
   return res.exit;
 }
 
-export function xlVcpuPin(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "fi", [["force", "none", "f"], ["ignore-global-affinity-masks", "none", "i"]], "vcpu-pin", 3);
+export function xlVcpuPin(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const vcpu = p.args[1]!;
   const hardStr = p.args[2]!;
@@ -182,13 +178,7 @@ function poolLine(x: XenState, pool: string, sched: "credit" | "credit2"): strin
 const schedHeader = () => `${l("Name", 33)} ${r("ID", 4)} ${r("Weight", 6)} ${r("Cap", 4)}\n`;
 const schedRow = (d: XenDomain) => `${l(d.name, 33)} ${r(d.domid, 4)} ${r(d.weight, 6)} ${r(d.cap, 4)}\n`;
 
-export function xlSchedCredit(ctx: XlCtx, argv: string[], which: "credit" | "credit2"): number {
-  const name = which === "credit" ? "sched-credit" : "sched-credit2";
-  const longs: [string, "none" | "required", string][] =
-    which === "credit"
-      ? [["domain", "required", "d"], ["weight", "required", "w"], ["cap", "required", "c"], ["schedparam", "none", "s"], ["tslice_ms", "required", "t"], ["ratelimit_us", "required", "r"], ["migration_delay_us", "required", "m"], ["cpupool", "required", "p"]]
-      : [["domain", "required", "d"], ["weight", "required", "w"], ["cap", "required", "c"], ["schedparam", "none", "s"], ["ratelimit_us", "required", "r"], ["cpupool", "required", "p"]];
-  const p = defGetopt(ctx, argv, which === "credit" ? "d:w:c:p:t:r:m:s" : "d:w:c:p:r:s", longs, name, 0);
+export function xlSchedCredit(ctx: XlCtx, p: ParsedOpts, which: "credit" | "credit2"): number {
   const num = (k: string) => {
     const v = last(p, k);
     if (v === undefined) return undefined;
@@ -321,8 +311,7 @@ export function xlSchedCredit(ctx: XlCtx, argv: string[], which: "credit" | "cre
   return 0;
 }
 
-export function xlSchedRtds(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "d:p:b:e:v:c", [["domain", "required", "d"], ["period", "required", "p"], ["budget", "required", "b"], ["extratime", "required", "e"], ["vcpuid", "required", "v"], ["cpupool", "required", "c"]], "sched-rtds", 0);
+export function xlSchedRtds(ctx: XlCtx, p: ParsedOpts): number {
   const x = ctx.xen;
   const dom = last(p, "d");
   if (!dom) {
@@ -338,8 +327,7 @@ export function xlSchedRtds(ctx: XlCtx, argv: string[]): number {
 
 // -------------------------------------------------------------------------------- cpupools
 
-export function xlCpupoolList(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "c", [["cpus", "none", "c"]], "cpupool-list", 0);
+export function xlCpupoolList(ctx: XlCtx, p: ParsedOpts): number {
   const x = ctx.xen;
   const pool = p.args[0];
   if (pool !== undefined && !x.cpupools.some((e) => e.name === pool)) {
@@ -369,8 +357,7 @@ function cpuArg(x: XenState, arg: string): number[] | null {
   return "message" in rr ? null : rr.cpus;
 }
 
-export function xlCpupoolCreate(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "nf:", [["defconfig", "required", "f"], ["dryrun", "none", "n"]], "cpupool-create", 0);
+export function xlCpupoolCreate(ctx: XlCtx, p: ParsedOpts): number {
   let filename = last(p, "f");
   let extra = "";
   for (const a of p.args) {
@@ -437,8 +424,7 @@ export function xlCpupoolCreate(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlCpupoolDestroy(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "cpupool-destroy", 1);
+export function xlCpupoolDestroy(ctx: XlCtx, p: ParsedOpts): number {
   const pool = poolByQualifier(ctx.xen, p.args[0]!);
   if (!pool) {
     ctx.err(`unknown cpupool '${p.args[0]}'\n`);
@@ -456,8 +442,7 @@ export function xlCpupoolDestroy(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlCpupoolRename(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "cpupool-rename", 2);
+export function xlCpupoolRename(ctx: XlCtx, p: ParsedOpts): number {
   const pool = poolByQualifier(ctx.xen, p.args[0]!);
   if (!pool) {
     ctx.err(`unknown cpupool '${p.args[0]}'\n`);
@@ -473,9 +458,7 @@ export function xlCpupoolRename(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlCpupoolCpu(ctx: XlCtx, argv: string[], add: boolean): number {
-  const name = add ? "cpupool-cpu-add" : "cpupool-cpu-remove";
-  const p = defGetopt(ctx, argv, "", [], name, 2);
+export function xlCpupoolCpu(ctx: XlCtx, p: ParsedOpts, add: boolean): number {
   const x = ctx.xen;
   const cpus = cpuArg(x, p.args[1]!);
   if (!cpus) return 1;
@@ -510,8 +493,7 @@ export function xlCpupoolCpu(ctx: XlCtx, argv: string[], add: boolean): number {
   return 0;
 }
 
-export function xlCpupoolMigrate(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "", [], "cpupool-migrate", 2);
+export function xlCpupoolMigrate(ctx: XlCtx, p: ParsedOpts): number {
   const x = ctx.xen;
   const dom = p.args[0]!;
   const d = /^\d+$/.test(dom) ? domainById(x, Number(dom)) : x.domains.find((e) => e.name === dom);
@@ -537,8 +519,7 @@ export function xlCpupoolMigrate(ctx: XlCtx, argv: string[]): number {
   return 0;
 }
 
-export function xlCpupoolNumaSplit(ctx: XlCtx, argv: string[]): number {
-  defGetopt(ctx, argv, "", [], "cpupool-numa-split", 0);
+export function xlCpupoolNumaSplit(ctx: XlCtx, _p: ParsedOpts): number {
   if (ctx.xen.cpupools.length > 1) {
     ctx.err("splitting not possible, already cpupools in use\n");
     return 1;

@@ -7,7 +7,7 @@ import { domainById, runSeconds, xenOf, type XenDomain } from "../../model/xen/s
 import { createDomain, destroyDomain, libxlLog, xlLog, type CreateOptions } from "../../model/xen/transitions";
 import { dirname, resolvePath, stat, writeFile } from "../../model/fs";
 import type { Host } from "../../model/world";
-import { defGetopt, has, last, type XlCtx } from "./context";
+import { defGetopt, has, last, type XlCtx, type ParsedOpts } from "./context";
 import { readHostFile } from "./domain";
 import { consoleProgram } from "./console";
 
@@ -42,8 +42,7 @@ function liveConfig(d: XenDomain): DomainConfig {
 const infoLen = (c: DomainConfig) => 4 + configJsonText(c).length + 1 + 1;
 const typeName = (t: string) => (t === "hvm" ? "x86 HVM" : t === "pvh" ? "x86 PVH" : "x86 PV");
 
-export function xlSave(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "cpD", [], "save", 2);
+export function xlSave(ctx: XlCtx, p: ParsedOpts): number {
   if (p.args.length > 3) {
     ctx.help("save");
     return 1;
@@ -114,8 +113,7 @@ function readSave(ctx: XlCtx, file: string): SaveImage | "missing" | "magic" {
   }
 }
 
-export function xlRestore(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "FcpdeVA", [["vncviewer", "none", "V"], ["vncviewer-autopass", "none", "A"]], "restore", 1);
+export function xlRestore(ctx: XlCtx, p: ParsedOpts): number {
   let configFile: string | undefined;
   let file: string;
   if (p.args.length === 1) file = p.args[0]!;
@@ -168,8 +166,7 @@ function targetHost(ctx: XlCtx, name: string): string | undefined {
   return Object.keys(w.hosts).find((h) => h === bare || w.hosts[h]!.hostname === bare || w.hosts[h]!.hostname.split(".")[0] === bare);
 }
 
-export function xlMigrate(ctx: XlCtx, argv: string[]): number {
-  const p = defGetopt(ctx, argv, "FC:s:epD", [["debug", "none", "debug"], ["live", "none", "live"]], "migrate", 2);
+export function xlMigrate(ctx: XlCtx, p: ParsedOpts): number {
   const domid = ctx.findDomain(p.args[0]!);
   const hostArg = p.args[1]!;
   const ssh = last(p, "s") ?? "ssh";
@@ -276,8 +273,7 @@ export function xlMigrate(ctx: XlCtx, argv: string[]): number {
 }
 
 /** migrate-receive is for xl itself (the far end of migrate); run by hand it waits for a stream. */
-export function xlMigrateReceive(ctx: XlCtx, argv: string[]): number {
-  defGetopt(ctx, argv, "Fedrp", [], "migrate-receive", 0);
+export function xlMigrateReceive(ctx: XlCtx, _p: ParsedOpts): number {
   ctx.out("xl migration receiver ready, send binary domain data.\n");
   ctx.err("migration target: Ready to receive domain.\n");
   ctx.err(libxlLog("error", "libxl_utils.c", 515, "libxl_read_exactly", "file/stream truncated reading ipc msg header from domain 0 save/restore helper stdout pipe"));
