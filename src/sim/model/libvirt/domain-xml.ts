@@ -296,7 +296,7 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
     nets.push({ name: "interface", attrs: { type: t, ...n.attrs }, children: order(nk, NET_ORDER, true) });
   }
 
-  const other = kids(devIn).filter((d) => !["disk", "interface", "controller"].includes(d.name) && DEVICE_ORDER.includes(d.name));
+  const other = kids(devIn).filter((d) => !["disk", "interface", "controller", "emulator"].includes(d.name) && DEVICE_ORDER.includes(d.name));
   // serial for a console that has none
   const serials = other.filter((d) => d.name === "serial");
   const consoles = other.filter((d) => d.name === "console");
@@ -333,7 +333,8 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
   if (ctx.driver === "qemu" && !other.some((d) => d.name === "memballoon")) extra.push(el("memballoon", { model: "virtio" }));
   const emulator = kids(devIn, "emulator");
   if (ctx.driver === "qemu" && !emulator.length) emulator.push(el("emulator", {}, ["/usr/bin/qemu-system-x86_64"]));
-  const devices = el("devices", {}, order([...emulator.slice(0, 1), ...finalDisks, ...controllers, ...nets, ...otherFixed, ...extra], DEVICE_ORDER, false));
+  const devices: XmlEl = { ...el("devices", {}, []), block: true };
+  devices.children = order([...emulator.slice(0, 1), ...finalDisks, ...controllers, ...nets, ...otherFixed, ...extra], DEVICE_ORDER, false);
 
   // features
   const featIn = child(root, "features");
@@ -457,7 +458,7 @@ export function withTextEl(d: XmlEl, name: "title" | "description", value: strin
 
 export function withDevices(d: XmlEl, fn: (devs: XmlEl[]) => XmlEl[]): XmlEl {
   const devs = devicesOf(d);
-  return replaceChild(d, "devices", el("devices", devs?.attrs ?? {}, order(fn(kids(devs)), DEVICE_ORDER, true)));
+  return replaceChild(d, "devices", { ...el("devices", devs?.attrs ?? {}, order(fn(kids(devs)), DEVICE_ORDER, true)), block: true });
 }
 
 /** Set or clear `<target dev=…/>` of interfaces (host-side NIC names while running). */

@@ -182,14 +182,15 @@ export function destroyDomain(conn: LibvirtConn, d: Domain): LvError | void {
   shutoffState(conn, d, "destroyed");
 }
 
-export function suspendDomain(d: Domain): LvError | void {
-  if (!isActive(d)) return lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
-  if (d.state !== "running") return lvErr("INTERNAL_ERROR", `internal error: domain '${nameOf(d)}' not running`);
+export function suspendDomain(d: Domain, driver = "test"): LvError | void {
+  if (driver !== "test" && !isActive(d)) return lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
+  if (d.state === "paused" && driver !== "test") return undefined;
+  if (d.state === "shutoff" || d.state === "paused") return lvErr("INTERNAL_ERROR", `internal error: domain '${nameOf(d)}' not running`);
   setState(d, "paused", "user");
 }
 
-export function resumeDomain(d: Domain): LvError | void {
-  if (!isActive(d)) return lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
+export function resumeDomain(d: Domain, driver = "test"): LvError | void {
+  if (driver !== "test" && !isActive(d)) return lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
   if (d.state !== "paused") return lvErr("INTERNAL_ERROR", `internal error: domain '${nameOf(d)}' not paused`);
   setState(d, "running", "unpaused");
 }

@@ -114,7 +114,7 @@ export function normalizePool(rootIn: XmlEl, o: { uuid: () => string }): XmlEl |
   if (path) tgtKids.push(el("path", {}, [path.replace(/\/+$/, "") || "/"]));
   const perms = child(tgt, "permissions");
   if (perms) tgtKids.push(el("permissions", {}, ["mode", "owner", "group", "label"].flatMap((n) => kids(perms, n))));
-  return el("pool", { type }, [el("name", {}, [name]), el("uuid", {}, [uuid]), el("source", {}, srcKids), ...(tgtKids.length ? [el("target", {}, tgtKids)] : [])]);
+  return el("pool", { type }, [el("name", {}, [name]), el("uuid", {}, [uuid]), { ...el("source", {}, srcKids), block: true }, ...(tgtKids.length ? [el("target", {}, tgtKids)] : [])]);
 }
 
 export const poolName = (d: XmlEl) => childText(d, "name")!;

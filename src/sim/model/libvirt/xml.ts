@@ -7,6 +7,8 @@ export interface XmlEl {
   /** Attributes in document order. */
   attrs: Record<string, string>;
   children: XmlNode[];
+  /** Formatted as an open/close pair even when empty (libvirt writes `<devices>` and pool `<source>` so). */
+  block?: boolean;
 }
 export type XmlNode = XmlEl | string;
 
@@ -312,7 +314,7 @@ export function formatXml(e: XmlEl, indent = 0, quote: "'" | '"' = "'"): string 
     .map(([k, v]) => ` ${k}=${quote}${escapeXml(v, quote)}${quote}`)
     .join("");
   const elKids = e.children.filter(isEl);
-  if (e.children.length === 0) return `${pad}<${e.name}${attrs}/>\n`;
+  if (e.children.length === 0) return e.block ? `${pad}<${e.name}${attrs}>\n${pad}</${e.name}>\n` : `${pad}<${e.name}${attrs}/>\n`;
   if (elKids.length === 0) {
     const t = e.children.join("");
     return `${pad}<${e.name}${attrs}>${escapeXml(t, quote).replace(/&apos;/g, "'").replace(/&quot;/g, '"')}</${e.name}>\n`;

@@ -298,8 +298,8 @@ const reboot: Handler = (v, o) => {
 
 const reset = simpleAction("virDomainReset", (n) => `Failed to reset domain '${n}'`, (n) => `Domain '${n}' was reset\n`, (_vv, d) => (D.isActive(d) ? undefined : lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running")));
 const destroy = simpleAction("virDomainDestroy", (n) => `Failed to destroy domain '${n}'`, (n) => `Domain '${n}' destroyed\n`, (_vv, d, c) => D.destroyDomain(c, d));
-const suspend = simpleAction("virDomainSuspend", (n) => `Failed to suspend domain '${n}'`, (n) => `Domain '${n}' suspended\n`, (_vv, d) => D.suspendDomain(d));
-const resume = simpleAction("virDomainResume", (n) => `Failed to resume domain '${n}'`, (n) => `Domain '${n}' resumed\n`, (_vv, d) => D.resumeDomain(d));
+const suspend = simpleAction("virDomainSuspend", (n) => `Failed to suspend domain '${n}'`, (n) => `Domain '${n}' suspended\n`, (vv, d) => D.suspendDomain(d, vv.conn.driver));
+const resume = simpleAction("virDomainResume", (n) => `Failed to resume domain '${n}'`, (n) => `Domain '${n}' resumed\n`, (vv, d) => D.resumeDomain(d, vv.conn.driver));
 
 // ---------------------------------------------------------------- define, create, undefine
 
@@ -388,14 +388,6 @@ const undefine: Handler = (v, o) => {
       for (const l of left) v.error(`Volume '${l}' was not found in domain's definition.\n`);
       return false;
     }
-  }
-  if (!D.isActive(d) && d.snapshots.length && !o.has("snapshots-metadata") && !isTest(v)) {
-    v.error(`Refusing to undefine while ${d.snapshots.length} snapshots exist`);
-    return false;
-  }
-  if (!D.isActive(d) && d.managedSave && !o.has("managed-save") && !isTest(v)) {
-    v.error("Refusing to undefine while domain managed save image exists");
-    return false;
   }
   const e = v.mutateDomain(d, (dd, c) => D.undefineDomain(c, dd, { managedSave: o.has("managed-save"), snapshotsMetadata: o.has("snapshots-metadata") }));
   if (e) {
@@ -751,7 +743,7 @@ const vcpuinfo: Handler = (v, o) => {
       s += "CPU time        N/A\n";
     }
     s += kv("CPU Affinity:", pretty ? `${formatCpuList(set)} (out of ${n})` : cpuMapString(set, n));
-    s += "\n";
+    if (i < (D.isActive(d) ? maxVcpus(d.def) : count) - 1) s += "\n";
   }
   v.print(s);
   return true;

@@ -247,7 +247,7 @@ export function leasesOf(conn: LibvirtConn, n: Network, now: number): DhcpLease[
       const addr = fixed?.attrs.ip ?? (range?.attrs.start ? ipAdd(range.attrs.start, 100 + next++) : undefined);
       if (!addr) continue;
       const name = (d.def.children[0] as { children: string[] }).children.join("");
-      out.push({ network: netName(n.def), mac: nic.mac, ip: addr, prefix, hostname: fixed?.attrs.name ?? name, clientId: `ff:00:${nic.mac.slice(9)}:00:01:00:01:2c:${nic.mac.slice(9)}`, expiry: Math.floor(((d.startedAt ?? now) + 3600_000) / 1000) });
+      out.push({ network: netName(n.def), mac: nic.mac, ip: addr, prefix, hostname: fixed?.attrs.name ?? name, clientId: `ff:00:${nic.mac.slice(9)}:00:01:00:01:2c:${nic.mac.slice(9)}`, expiry: Math.floor(((d.startedAt ?? now) + Math.max(1, Math.ceil((now - (d.startedAt ?? now) + 1) / 3600_000)) * 3600_000) / 1000) });
     }
   }
   return out;

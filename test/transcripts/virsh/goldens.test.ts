@@ -1,0 +1,20 @@
+// Replays the virsh golden transcripts (recorded from real virsh 9.0 by scripts/record-virsh.mjs).
+import { readdirSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { replaySession } from "../../fidelity/replay";
+
+const DIR = __dirname;
+const sessions = readdirSync(DIR).filter((d) => existsSync(join(DIR, d, "transcript.json")));
+
+describe("virsh goldens (real virsh 9.0, test driver, nodes/lab2-node.xml)", () => {
+  for (const s of sessions) {
+    it(s, () => {
+      const outcomes = replaySession(s, DIR, join(DIR, "nodes", "lab2-node.xml"));
+      const bad = outcomes.filter((o) => !o.ok);
+      if (process.env.FIDELITY_VERBOSE)
+        for (const o of bad) console.log(`--- [${o.session}] ${o.cmd}\nexpected: ${JSON.stringify(o.expected)}\nactual:   ${JSON.stringify(o.actual)}`);
+      expect(bad.map((o) => o.cmd)).toEqual([]);
+    });
+  }
+});
