@@ -93,4 +93,12 @@ describe("Xen host flows", () => {
     expect(sh(session("kvm"), "xl list")).toEqual({ stdout: "", stderr: "bash: xl: command not found\n", exit: 127 });
     expect(sh(session("xen"), "xm list").exit).toBe(127);
   });
+
+  it("completes the subcommand after xl as Xen's bash-completion does, and file names after it", () => {
+    const s = session("xen");
+    expect(s.complete("xl vcpu-")).toEqual(["vcpu-list", "vcpu-pin", "vcpu-set"]);
+    expect(s.complete("xl cd-")).toEqual(["cd-eject", "cd-insert"]);
+    expect(s.complete("xl hel")).toEqual([]);
+    expect(s.complete("xl create /etc/xen/xlex")).toEqual(["/etc/xen/xlexample.hvm", "/etc/xen/xlexample.pvhlinux", "/etc/xen/xlexample.pvlinux"]);
+  });
 });

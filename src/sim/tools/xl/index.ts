@@ -8,6 +8,7 @@ import { stat } from "../../model/fs";
 import { err, type Tool, type ToolContext, type ToolResult } from "../../shell/tool";
 import { XlCtx, XlExit, XL_ARGV0, defGetopt, fullHelp, helpText, lookupCommand } from "./context";
 import { XL_SPECS } from "./table";
+import { XL_CMD_TEXTS } from "./cmdtable-texts";
 
 const globalsCache = new Map<string, { globals: XlGlobals | null; messages: string[] }>();
 
@@ -157,8 +158,18 @@ function finish(ctx: XlCtx, code: number): ToolResult {
   return { exit: code & 0xff, out: ctx.chunks, ...(ctx.world !== ctx.tool.world ? { world: ctx.world } : {}), ...(ctx.interactive ? { interactive: ctx.interactive } : {}) };
 }
 
+/**
+ * Tab completion as Xen's tools/xl/bash-completion does it: only the word right after "xl" completes,
+ * from the names `xl help` lists; every later word falls back to bash's default (file names).
+ */
+function complete(tool: ToolContext, args: string[], partial: string): string[] {
+  if (args.length !== 0 || !xenOf(tool.world.hosts[tool.host])) return [];
+  return XL_CMD_TEXTS.map((c) => c.name).filter((n) => n.startsWith(partial)).sort();
+}
+
 export const xlTool: Tool = {
   name: "xl",
   path: "/usr/sbin/xl",
   run,
+  complete,
 };
