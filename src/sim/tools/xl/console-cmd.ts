@@ -1,7 +1,7 @@
 // xl console: checks its options and the domain, then hands the terminal to the guest's console.
 import { domainById } from "../../model/xen/state";
 import { libxlLog } from "../../model/xen/transitions";
-import { defGetopt, last, type XlCtx, type ParsedOpts } from "./context";
+import { last, type XlCtx, type ParsedOpts } from "./context";
 import { consoleProgram } from "./console";
 
 export function xlConsole(ctx: XlCtx, p: ParsedOpts): number {

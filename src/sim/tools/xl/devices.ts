@@ -6,7 +6,7 @@ import { domainById, type XenState } from "../../model/xen/state";
 import { applyNicToken, type NicSpec } from "../../model/xen/vif-spec";
 import { attachDisk, attachNic, cdInsert, detachDisk, detachNic, libxlLog } from "../../model/xen/transitions";
 import { resolvePath, stat } from "../../model/fs";
-import { defGetopt, has, resolveDomain, type XlCtx, type ParsedOpts } from "./context";
+import { has, resolveDomain, type XlCtx, type ParsedOpts } from "./context";
 import { blockHeader, blockRows, l, nicHeader, nicRows } from "./format";
 
 const xenOfHost = (h: { subsystems: Record<string, unknown> }) => h.subsystems.xen as XenState;

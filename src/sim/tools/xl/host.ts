@@ -1,7 +1,7 @@
 // xl's host subcommands: info, dmesg, top, sharing, debug-keys, set-parameters, the Flask commands and
 // the few that only make sense with hardware or daemons this lab host lacks (psr-*, remus, devd ...).
 import { domainById } from "../../model/xen/state";
-import { defGetopt, has, type XlCtx, type ParsedOpts } from "./context";
+import { has, type XlCtx, type ParsedOpts } from "./context";
 import { readHostFile } from "./domain";
 import { infoLines, l, r } from "./format";
 import { xentopInteractive } from "../xentop/index";

@@ -4,7 +4,7 @@ import { parseCfg, XluConfig } from "../../model/xen/cfg";
 import { parseCpuRange } from "../../model/xen/domain-config";
 import { domainById, type XenDomain, type XenState } from "../../model/xen/state";
 import { checkpoint, libxlLog, setMaxMemory, setMemoryTarget, setOnlineVcpus } from "../../model/xen/transitions";
-import { defGetopt, has, last, type XlCtx, type ParsedOpts } from "./context";
+import { has, last, type XlCtx, type ParsedOpts } from "./context";
 import { readHostFile } from "./domain";
 import { bitmap, l, r, vcpuHeader, vcpuRows } from "./format";
 

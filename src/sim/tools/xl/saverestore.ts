@@ -7,7 +7,7 @@ import { domainById, runSeconds, xenOf, type XenDomain } from "../../model/xen/s
 import { createDomain, destroyDomain, libxlLog, xlLog, type CreateOptions } from "../../model/xen/transitions";
 import { dirname, resolvePath, stat, writeFile } from "../../model/fs";
 import type { Host } from "../../model/world";
-import { defGetopt, has, last, type XlCtx, type ParsedOpts } from "./context";
+import { has, last, type XlCtx, type ParsedOpts } from "./context";
 import { readHostFile } from "./domain";
 import { consoleProgram } from "./console";
 
