@@ -46,10 +46,12 @@ export interface DrillGrade {
 const VOLATILE_KEYS = new Set([
   "clock", "seq", "mtime", "atime", "ctime", "startedAt", "startTime", "runAt", "runSec", "creationTime", "dateSec", "dateNsec",
   "vmClockNs", "vmClockNsec", "expiry", "bootTime", "nextDomId", "nextDomid", "nextPty", "snapshotSeq", "consoleSeen", "bootCost",
+  // a QEMU process's command line as typed and its process ids: equivalent spellings must not count
+  "argv", "pid", "threadIds", "history", "runningSince", "vmClockMs",
 ]);
 
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const MAC_RE = /\b(?:52:54:00|00:16:3e|fe:54:00)(?::[0-9a-f]{2}){3}\b/gi;
+const MAC_RE = /(?<![0-9a-f:])[0-9a-f]{2}(?::[0-9a-f]{2}){5}(?![0-9a-f:])/gi;
 
 function isIgnored(path: string, prefixes: string[]): boolean {
   return prefixes.some((p) => path === p || path.startsWith(p.endsWith("/") ? p : p + "/"));
@@ -250,8 +252,8 @@ export function lineDiff(expected: string, yours: string, limit = 16): string[] 
     if (i < n && j < mm && a[i] === b[j]) {
       i++;
       j++;
-    } else if (j < mm && (i >= n || L[i]![j + 1]! >= L[i + 1]![j]!)) out.push(`+ ${b[j++]}`);
-    else out.push(`- ${a[i++]}`);
+    } else if (i < n && (j >= mm || L[i + 1]![j]! >= L[i]![j + 1]!)) out.push(`- ${a[i++]}`);
+    else out.push(`+ ${b[j++]}`);
     if (out.length >= limit) {
       out.push("…");
       break;
@@ -326,7 +328,7 @@ export function gradeDrill(start: World, spec: GradeSpec, answerText: string, ru
   const correct = stateOk && outputOk;
   let reason: string;
   if (correct) reason = compared === "output" ? "your command printed what the reference prints" : "your command had the same effect as the reference";
-  else if (yours.exit !== 0 && yours.stderr.trim()) reason = `your command failed: ${yours.stderr.trim().split("\n").slice(-1)[0]}`;
+  else if (yours.exit !== 0 && yours.stderr.trim()) reason = `your command failed: ${yours.stderr.trim().split("\n")[0]!.replace(/[.\s]+$/, "")}`;
   else if (!stateOk) reason = refChangedState && !Object.keys(refCanon).some((h) => canonicalHosts(mine.world, ignore)[h] !== startCanon[h]) ? "your command changed nothing" : "the result differs from what the reference does";
   else reason = "the output differs from what the reference prints";
   return { correct, reason, compared, diff: correct ? [] : diff, yours, expected };
