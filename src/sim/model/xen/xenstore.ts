@@ -253,18 +253,29 @@ export function canonicalPath(p: string): string | null {
 }
 
 /** Names of the children of `path`, sorted bytewise; null when the node does not exist. */
+const childIndex = new WeakMap<XsTree, Map<string, string[]>>();
+
+/** Children of every node, built once per tree (trees are never changed after they are handed out). */
+function children(t: XsTree): Map<string, string[]> {
+  const hit = childIndex.get(t);
+  if (hit) return hit;
+  const idx = new Map<string, string[]>();
+  for (const k of t.keys()) {
+    if (k === "/") continue;
+    const cut = k.lastIndexOf("/");
+    const parent = cut === 0 ? "/" : k.slice(0, cut);
+    const list = idx.get(parent);
+    if (list) list.push(k.slice(cut + 1));
+    else idx.set(parent, [k.slice(cut + 1)]);
+  }
+  for (const list of idx.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  childIndex.set(t, idx);
+  return idx;
+}
+
 export function xsDirectory(t: XsTree, path: string): string[] | null {
   if (!t.has(path)) return null;
-  const prefix = path === "/" ? "/" : path + "/";
-  const out = new Set<string>();
-  for (const k of t.keys()) {
-    if (k.length > prefix.length && k.startsWith(prefix)) {
-      const rest = k.slice(prefix.length);
-      const slash = rest.indexOf("/");
-      out.add(slash < 0 ? rest : rest.slice(0, slash));
-    }
-  }
-  return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...(children(t).get(path) ?? [])];
 }
 
 /** Escape a value as xenstore-read and xenstore-ls print it (sanitise_value). */
