@@ -8,6 +8,7 @@ import { affectFlags, exclusive, noSupport, optDomain, optNum, optScaled, optStr
 import { caseSort, cpuMapString, formatCpuList, kv, parseCpuList, table } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
+import { startPreflight } from "../../../model/libvirt/preflight";
 
 const isTest = (v: Virsh) => v.conn.driver === "test";
 
@@ -196,8 +197,8 @@ const start: Handler = (v, o) => {
     v.error(`Failed to start domain '${name}'`);
     return false;
   }
-  const e = v.mutateDomain(d, (dd, c) => {
-    const err = D.startDomain(c, dd, v.now);
+  const e = v.mutateDomain(d, (dd, c, fs) => {
+    const err = startPreflight(c, dd, fs) ?? D.startDomain(c, dd, v.now);
     if (err) return err;
     if (o.has("paused")) D.setState(dd, "paused", "user");
     return undefined;
