@@ -29,9 +29,8 @@ const mask = (s: string, vol: string[]) => vol.reduce((acc, re) => acc.replace(n
 export const CORPUS_DIR = resolve(__dirname, "virsh");
 export const NODE_XML = resolve(__dirname, "lab-node.xml");
 
-function freshSession(dir: string, nodeXml: string): Session {
+function freshSession(dir: string, nodeXml: string, cwd: string): Session {
   const s = newSession(openWorld(nodeXml).world, { tty: false });
-  const cwd = "/tmp/fidelity-rec/work";
   s.run(`mkdir -p ${cwd}`);
   s.run(`cd ${cwd}`);
   for (const f of readdirSync(dir)) {
@@ -42,7 +41,8 @@ function freshSession(dir: string, nodeXml: string): Session {
   return s;
 }
 
-export function replaySession(name: string, corpusDir = CORPUS_DIR, nodeXml = NODE_XML): Outcome[] {
+/** Replay one session; `cwd` is the directory the recording ran in (files named by commands are put there). */
+export function replaySession(name: string, corpusDir = CORPUS_DIR, nodeXml = NODE_XML, cwd = "/tmp/fidelity-rec/work"): Outcome[] {
   const dir = join(corpusDir, name);
   const meta = JSON.parse(readFileSync(join(dir, "session.json"), "utf8")) as { mode: string };
   const entries = JSON.parse(readFileSync(join(dir, "transcript.json"), "utf8")) as CorpusEntry[];
@@ -51,11 +51,11 @@ export function replaySession(name: string, corpusDir = CORPUS_DIR, nodeXml = NO
   for (const e of entries) {
     let actual: { stdout: string; stderr: string; exit: number };
     if (meta.mode === "interactive") {
-      const s = freshSession(dir, nodeXml);
+      const s = freshSession(dir, nodeXml, cwd);
       const r = runScript(s, `${e.cmd}\n${e.stdin ?? ""}`);
       actual = r[0] ?? { stdout: "", stderr: "", exit: 0 };
     } else {
-      const s = meta.mode === "argv" ? freshSession(dir, nodeXml) : (shared ??= freshSession(dir, nodeXml));
+      const s = meta.mode === "argv" ? freshSession(dir, nodeXml, cwd) : (shared ??= freshSession(dir, nodeXml, cwd));
       const r = runScript(s, e.cmd + "\n");
       actual = r[0] ?? { stdout: "", stderr: "", exit: 0 };
     }

@@ -1,4 +1,5 @@
 // The shared virsh fidelity corpus must replay with at least 95% of its commands matching.
+import { appendFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { replayCorpus } from "./replay";
 
@@ -7,6 +8,7 @@ describe("virsh fidelity corpus (test driver, lab-node.xml)", () => {
     const outcomes = replayCorpus();
     const ok = outcomes.filter((o) => o.ok).length;
     const rate = ok / outcomes.length;
+    if (process.env.FIDELITY_DUMP) for (const o of outcomes.filter((x) => !x.ok)) appendFileSync(process.env.FIDELITY_DUMP, JSON.stringify(o) + "\n");
     if (process.env.FIDELITY_VERBOSE) {
       for (const o of outcomes.filter((x) => !x.ok)) {
         console.log(`--- [${o.session}] ${o.cmd}`);

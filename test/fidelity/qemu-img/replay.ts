@@ -31,9 +31,11 @@ export const mask = (s: string, vol: string[]) => vol.reduce((acc, re) => acc.re
 /** Replay one session directory (holding transcript.json) and compare every line. */
 export function replaySession(dir: string, name = dir): Outcome[] {
   const entries = JSON.parse(readFileSync(join(dir, "transcript.json"), "utf8")) as Entry[];
+  const meta = existsSync(join(dir, "session.json")) ? (JSON.parse(readFileSync(join(dir, "session.json"), "utf8")) as { cwd?: string }) : {};
+  const cwd = meta.cwd ?? CWD;
   const s = newSession(openWorld("kvm").world, { tty: false });
-  s.run(`mkdir -p ${CWD}`);
-  s.run(`cd ${CWD}`);
+  s.run(`mkdir -p ${cwd}`);
+  s.run(`cd ${cwd}`);
   return entries.map((e) => {
     const r = runScript(s, e.cmd + "\n")[0] ?? { stdout: "", stderr: "", exit: 0 };
     const actual = { stdout: r.stdout, stderr: r.stderr, exit: r.exit };

@@ -1,6 +1,7 @@
 // Replays the virsh golden transcripts (recorded from real virsh 9.0 by scripts/record-virsh.mjs).
 import { readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { appendFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { replaySession } from "../../fidelity/replay";
 
@@ -10,9 +11,10 @@ const sessions = readdirSync(DIR).filter((d) => existsSync(join(DIR, d, "transcr
 describe("virsh goldens (real virsh 9.0, test driver, nodes/lab2-node.xml)", () => {
   for (const s of sessions) {
     it(s, () => {
-      const outcomes = replaySession(s, DIR, join(DIR, "nodes", "lab2-node.xml"));
+      const outcomes = replaySession(s, DIR, join(DIR, "nodes", "lab2-node.xml"), "/tmp/lpic3-virsh-rec/work");
       const bad = outcomes.filter((o) => !o.ok);
-      if (process.env.FIDELITY_VERBOSE)
+      if (process.env.FIDELITY_DUMP) for (const o of outcomes.filter((x) => !x.ok)) appendFileSync(process.env.FIDELITY_DUMP, JSON.stringify(o) + "\n");
+    if (process.env.FIDELITY_VERBOSE)
         for (const o of bad) console.log(`--- [${o.session}] ${o.cmd}\nexpected: ${JSON.stringify(o.expected)}\nactual:   ${JSON.stringify(o.actual)}`);
       expect(bad.map((o) => o.cmd)).toEqual([]);
     });

@@ -53,7 +53,8 @@ function hostByName(world: World, name: string): string | undefined {
 /** Turn a URI typed by the user into the connection it reaches from `fromHost`, or the error virsh shows. */
 export function resolveUri(world: World, fromHost: string, uri: string): Resolved | LvError {
   const m = /^([a-z0-9]+)(?:\+([a-z0-9]+))?:\/\/(?:([^@/]*)@)?([^/?]*)(\/[^?]*)?(?:\?.*)?$/i.exec(uri);
-  if (!m) return lvErr("NO_CONNECT", `no connection driver available for ${uri}`);
+  const noSocket = lvErr("SYSTEM_ERROR", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+  if (!m) return noSocket;
   const driver = m[1]!.toLowerCase();
   const transport = m[2];
   const server = m[4] ?? "";
@@ -98,9 +99,7 @@ export function resolveUri(world: World, fromHost: string, uri: string): Resolve
   const want = `${driver}://${path === "" ? "/system" : path}`;
   const key = lv ? Object.keys(lv.conns).find((k) => k === want || (driver === "qemu" && k === "qemu:///system" && want === "qemu:///system")) : undefined;
   if (!lv || !key) {
-    if (driver === "qemu" || driver === "xen" || driver === "lxc")
-      return lvErr("SYSTEM_ERROR", `Failed to connect socket to '/var/run/libvirt/${driver === "qemu" && path === "/session" ? "libvirt-sock" : "libvirt-sock"}': No such file or directory`);
-    return lvErr("NO_CONNECT", `no connection driver available for ${uri}`);
+    return noSocket;
   }
   return { kind: "world", host: target, key, conn: lv.conns[key]! };
 }

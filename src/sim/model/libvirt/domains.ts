@@ -197,7 +197,7 @@ export function resumeDomain(d: Domain, driver = "test"): LvError | void {
 
 export function startDomain(conn: LibvirtConn, d: Domain, now: number): LvError | void {
   if (d.state !== "shutoff") return lvErr("INTERNAL_ERROR", `internal error: Domain '${nameOf(d)}' is already running`);
-  const restored = d.managedSave;
+  const restored = d.managedSave && conn.driver !== "test";
   startState(conn, d, restored ? "restored" : "booted", now);
 }
 
@@ -275,8 +275,9 @@ export function descendantsOf(d: Domain, name: string): Snapshot[] {
 
 export const noSnapshot = (name: string) => lvErr("NO_DOMAIN_SNAPSHOT", `Domain snapshot not found: no domain snapshot with matching name '${name}'`);
 
+/** virDomainSnapshotState names: the domain state when the snapshot was taken. */
 export function snapshotState(d: Domain): string {
-  return d.state === "shutoff" ? "shutoff" : d.state === "paused" ? "paused" : d.state === "pmsuspended" ? "pmsuspended" : d.state === "crashed" ? "crashed" : "running";
+  return d.state === "nostate" ? "nostate" : d.state;
 }
 
 export function createSnapshot(d: Domain, s: Omit<Snapshot, "parent" | "state" | "disks" | "domain"> & { disks?: Snapshot["disks"]; halt?: boolean }, conn: LibvirtConn): Snapshot | LvError {

@@ -45,7 +45,16 @@ export function parseNetworkXml(xmlText: string, o: { driver: DriverKind; uuid: 
   for (const k of kids(root)) {
     if (k.name === "name" || k.name === "uuid") continue;
     if (!NET_ORDER.includes(k.name)) continue;
-    if (k.name === "forward") out.push({ ...k, attrs: { mode: mode!, ...k.attrs } });
+    if (k.name === "forward") {
+      // libvirt writes dev first, and lists the device as an <interface> too
+      const attrs: Record<string, string> = {};
+      if (k.attrs.dev !== undefined) attrs.dev = k.attrs.dev;
+      attrs.mode = mode!;
+      for (const [a, b] of Object.entries(k.attrs)) if (attrs[a] === undefined) attrs[a] = b;
+      const fk = kids(k);
+      if (k.attrs.dev !== undefined && !fk.some((x) => x.name === "interface")) fk.push(el("interface", { dev: k.attrs.dev }));
+      out.push(el("forward", attrs, fk));
+    }
     else if (k.name === "ip") {
       const dhcp = child(k, "dhcp");
       const ipKids = kids(k).map((c) => (c.name === "dhcp" ? { ...c, children: orderBy(kids(c), ["range", "host", "bootp"]) } : c));

@@ -69,6 +69,7 @@ export function destroyNetwork(conn: LibvirtConn, n: Network): LvError | void {
 
 export function undefineNetwork(conn: LibvirtConn, n: Network): LvError | void {
   if (!n.persistent) return lvErr("OPERATION_INVALID", "Requested operation is not valid: network is not persistent");
+  if (n.active && conn.driver === "test") return lvErr("OPERATION_INVALID", `Requested operation is not valid: Network '${netName(n.def)}' is still running`);
   n.autostart = false;
   if (n.active) {
     n.persistent = false;
@@ -83,6 +84,7 @@ export const NET_UPDATE_SECTIONS = ["none", "bridge", "domain", "ip", "ip-dhcp-h
 export function updateNetworkDef(def: XmlEl, command: string, section: string, item: XmlEl, parentIndex: number): XmlEl | LvError {
   const ips = kids(def, "ip");
   const ip = parentIndex >= 0 ? ips[parentIndex] : ips.find((i) => child(i, "dhcp")) ?? ips[0];
+  if (section === "dns-host" || section === "dns-txt" || section === "dns-srv") return updateDns(def, command, section.slice(4), item);
   if (section !== "ip-dhcp-host" && section !== "ip-dhcp-range")
     return lvErr("OPERATION_UNSUPPORTED", `Operation not supported: can't update '${section}' section of network '${netName(def)}'`);
   const want = section === "ip-dhcp-host" ? "host" : "range";
@@ -124,4 +126,28 @@ export function updateNetworkDef(def: XmlEl, command: string, section: string, i
   const newDhcp = el("dhcp", dhcp.attrs, entries);
   const newIp: XmlEl = { ...ip, children: child(ip, "dhcp") ? ip.children.map((c) => (c === dhcp ? newDhcp : c)) : [...ip.children, newDhcp] };
   return { ...def, children: def.children.map((c) => (c === ip ? newIp : c)) };
+}
+
+/** net-update of the <dns> host/txt/srv records. */
+function updateDns(def: XmlEl, command: string, want: string, item: XmlEl): XmlEl | LvError {
+  if (item.name !== want) return lvErr("XML_ERROR", `XML error: can't update '${want}' section of network '${netName(def)}' - unrecognized element name '${item.name}'`);
+  const dns = child(def, "dns") ?? el("dns");
+  const key = (e: XmlEl) => (want === "host" ? e.attrs.ip : want === "txt" ? e.attrs.name : `${e.attrs.service}/${e.attrs.protocol}`);
+  let entries = dns.children.filter(isEl);
+  const existing = entries.find((e) => e.name === want && key(e) === key(item));
+  if (command === "delete") {
+    if (!existing) return lvErr("OPERATION_INVALID", `Requested operation is not valid: couldn't locate a matching DNS ${want.toUpperCase()} record in network ${netName(def)}`);
+    entries = entries.filter((e) => e !== existing);
+  } else if (command === "modify") {
+    if (!existing) return lvErr("OPERATION_INVALID", `Requested operation is not valid: couldn't locate a matching DNS ${want.toUpperCase()} record in network ${netName(def)}`);
+    entries = entries.map((e) => (e === existing ? item : e));
+  } else {
+    if (existing) return lvErr("OPERATION_INVALID", `Requested operation is not valid: there is already at least one DNS ${want.toUpperCase()} record with a matching field in network ${netName(def)}`);
+    entries = command === "add-first" ? [item, ...entries] : [...entries, item];
+  }
+  const newDns = el("dns", dns.attrs, entries);
+  const ks = kids(def).filter((k) => k.name !== "dns");
+  const at = ks.findIndex((k) => ["ip", "route", "portgroup", "virtualport", "bandwidth"].includes(k.name));
+  if (entries.length || Object.keys(dns.attrs).length) ks.splice(at < 0 ? ks.length : at, 0, newDns);
+  return { ...def, children: ks };
 }

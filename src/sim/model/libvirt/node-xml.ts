@@ -240,7 +240,7 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
 /** Host interface XML in libvirt's order: start, mtu, protocol ..., then mac for plain ethernet devices. */
 export function normalizeIface(e: XmlEl): XmlEl {
   const ks = kids(e);
-  const rank: Record<string, number> = { start: 0, mtu: 1, bond: 2, bridge: 2, vlan: 2, protocol: 3, mac: 4 };
+  const rank: Record<string, number> = { start: 0, mtu: 1, protocol: 2, bond: 3, bridge: 3, vlan: 3, mac: 4 };
   const sorted = ks.map((k, i) => ({ k, i })).sort((a, b) => (rank[a.k.name] ?? 5) - (rank[b.k.name] ?? 5) || a.i - b.i).map((x) => x.k);
   return el("interface", { type: e.attrs.type ?? "ethernet", name: e.attrs.name ?? "" }, sorted);
 }

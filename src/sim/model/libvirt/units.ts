@@ -47,8 +47,19 @@ export function prettyCapacity(bytes: number): [number, string] {
   return [bytes / (limit / 1024), "EiB"];
 }
 
+/** printf("%.Nf"): like toFixed, but an exact tie rounds to even as glibc does (3.125 → "3.12"). */
+export function cFixed(x: number, digits: number): string {
+  const s = x * 10 ** digits;
+  if (Number.isFinite(s) && Math.abs(s) < 2 ** 52 && s - Math.trunc(s) === 0.5 * Math.sign(s) && (x * 10 ** digits * 2) % 1 === 0) {
+    const down = Math.trunc(s);
+    const even = down % 2 === 0 ? down : down + Math.sign(s);
+    return (even / 10 ** digits).toFixed(digits);
+  }
+  return x.toFixed(digits);
+}
+
 /** "20.00 GiB" as virsh prints capacities. */
 export function prettyBytes(bytes: number): string {
   const [v, u] = prettyCapacity(bytes);
-  return `${v.toFixed(2)} ${u}`;
+  return `${cFixed(v, 2)} ${u}`;
 }

@@ -194,7 +194,12 @@ export function scanXml(s: string): XmlSyntaxError | null {
           i += 2;
           const name = readName();
           const top = stack[stack.length - 1]!;
-          if (name !== top.name) return at(s, i, `Opening and ending tag mismatch: ${top.name} line ${top.line} and ${name}`);
+          if (name !== top.name) {
+            let j = i;
+            while (j < n && ws(s[j])) j++;
+            if (s[j] === ">") j++;
+            return at(s, j, `Opening and ending tag mismatch: ${top.name} line ${top.line} and ${name}`);
+          }
           while (i < n && ws(s[i])) i++;
           if (s[i] !== ">") return at(s, i, `expected '>'`);
           i++;
@@ -210,7 +215,7 @@ export function scanXml(s: string): XmlSyntaxError | null {
         for (;;) {
           const hadWs = ws(s[i]);
           while (i < n && ws(s[i])) i++;
-          if (i >= n) return at(s, n, `Couldn't find end of Start Tag ${name} line ${line}`);
+          if (i >= n) return at(s, n, seen.size ? "attributes construct error" : `Couldn't find end of Start Tag ${name} line ${line}`);
           if (s[i] === "/" && s[i + 1] === ">") {
             i += 2;
             break;
@@ -258,9 +263,13 @@ export function scanXml(s: string): XmlSyntaxError | null {
   return null;
 }
 
-/** The libvirt-style error text for a syntax error while parsing `what` (e.g. "domain_definition"). */
+/**
+ * The libvirt-style error text for a syntax error in a document libvirt names `what`: "domain_definition" is
+ * shown as "(domain_definition)"; a name already in parentheses or a file name is shown as given.
+ */
 export function syntaxErrorText(e: XmlSyntaxError, what: string): string {
-  return `(${what}):${e.line}: ${e.message}\n${e.context}\n${e.pointer}`;
+  const label = what.startsWith("(") || what.includes("/") || what.includes("_xml") || what.includes(".") ? what : `(${what})`;
+  return `${label}:${e.line}: ${e.message}\n${e.context}\n${e.pointer}`;
 }
 
 // ---------------------------------------------------------------- tree helpers

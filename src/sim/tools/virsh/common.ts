@@ -23,20 +23,20 @@ export function optStr(v: Virsh, o: Opts, name: string): { value: string | undef
 }
 
 /** virshCommandOptDomain: by ID, UUID or name; "failed to get domain" when none matches. */
-export function optDomain(v: Virsh, o: Opts, optname = "domain"): { dom: Domain; name: string } | undefined {
+export function optDomain(v: Virsh, o: Opts, optname = "domain", by: { id?: boolean; uuid?: boolean; name?: boolean } = { id: true, uuid: true, name: true }): { dom: Domain; name: string } | undefined {
   const s = optStr(v, o, optname);
   if (!s || s.value === undefined) return undefined;
   const name = s.value;
   let d: Domain | undefined;
-  if (/^\s*[+-]?\d+$/.test(name) && strToLong(name, "int") !== null && Number(strToLong(name, "int")) >= 0) {
+  if (by.id && /^\s*[+-]?\d+$/.test(name) && strToLong(name, "int") !== null && Number(strToLong(name, "int")) >= 0) {
     const id = Number(strToLong(name, "int"));
     d = v.conn.domains.find((x) => x.id === id && x.state !== "shutoff");
   }
-  if (!d && name.length === 36) {
+  if (!d && by.uuid && name.length === 36) {
     const hex = name.toLowerCase().replace(/-/g, "");
     d = v.conn.domains.find((x) => x.uuid.replace(/-/g, "") === hex);
   }
-  if (!d) d = v.conn.domains.find((x) => childName(x) === name);
+  if (!d && by.name) d = v.conn.domains.find((x) => childName(x) === name);
   v.lastError = undefined;
   if (!d) {
     v.error(`failed to get domain '${name}'`);

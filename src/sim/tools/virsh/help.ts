@@ -48,7 +48,7 @@ export function groupedHelp(): string {
 /** `virsh help GROUP`. */
 export function groupHelp(g: CmdGroup): string {
   let s = ` ${g.name} (help keyword '${g.keyword}'):\n`;
-  for (const c of g.commands) if (!hasFlag(c, "alias") && !c.alias) s += line(c);
+  for (const c of g.commands) if (visible(c)) s += line(c);
   return s;
 }
 

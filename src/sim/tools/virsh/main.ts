@@ -10,7 +10,7 @@ import { findCommand, findGroup, hasFlag } from "./table";
 import { commandHelp, groupedHelp, groupHelp, usage } from "./help";
 import { Virsh } from "./runtime";
 import { HANDLERS } from "./handlers/index";
-import { completeVirsh } from "./completion";
+import { completeVirsh, completeWords } from "./completion";
 import { noSupport } from "./common";
 
 const LONGS: LongOption[] = [
@@ -88,7 +88,7 @@ function dispatch(v: Virsh, o: Opts, interactive: boolean): boolean {
       const target = v.absPath(dir);
       const node = v.world.hosts[v.ctx.host]!.fs[target];
       if (!node || node.kind !== "dir") {
-        v.error(`cd: cannot change directory to ${dir}: No such file or directory`);
+        v.error(`cd: ${node ? "Not a directory" : "No such file or directory"}: ${dir}`);
         return false;
       }
       v.cwd = target;
@@ -103,7 +103,7 @@ function dispatch(v: Virsh, o: Opts, interactive: boolean): boolean {
       const uri = o.strQuiet("name") ?? v.uri ?? defaultUri(v.world, v.ctx.env);
       const e = v.connect(uri);
       if (e) {
-        v.error("Failed to connect to the hypervisor");
+        v.error("failed to connect to the hypervisor");
         v.lastError = e;
         return false;
       }
@@ -121,20 +121,44 @@ function dispatch(v: Virsh, o: Opts, interactive: boolean): boolean {
   }
 }
 
+/** vshStringToArray: split on ',' where ',,' stands for a literal comma. */
+function splitCommas(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "," && s[i + 1] === ",") {
+      cur += ",";
+      i++;
+    } else if (s[i] === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += s[i];
+  }
+  out.push(cur);
+  return out;
+}
+
 function echo(v: Virsh, o: Opts): boolean {
   const shell = o.has("shell");
   const xml = o.has("xml");
-  let args = o.argv("string");
-  if (o.has("split")) args = args.flatMap((a) => a.split(/(?<!,),(?!,)/).map((x) => x.replace(/,,/g, ",")));
-  const parts = args.map((a) => {
-    let s = a;
-    if (xml) s = s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
-    if (shell && (s === "" || /[^A-Za-z0-9_@%+=:,./-]/.test(s))) s = `'${s.replace(/'/g, "'\\''")}'`;
-    return s;
-  });
-  const text = parts.join(" ");
-  if (o.has("err")) v.out.push({ fd: 2, text: text + "\n" });
-  else v.print(text);
+  const split = o.has("split");
+  for (const [a, b] of [["shell", "xml"], ["shell", "split"], ["xml", "split"]] as const)
+    if (o.has(a) && o.has(b)) {
+      v.error(`Options --${a} and --${b} are mutually exclusive`);
+      return false;
+    }
+  let buf = "";
+  for (const a of o.argv("string")) {
+    if (xml) buf += a.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
+    else if (shell) buf += a !== "" && !/[^A-Za-z0-9_@%+=:,./-]/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`;
+    else if (split) for (const p of splitCommas(a)) buf += p + "\n";
+    else buf += a;
+    buf += " ";
+  }
+  buf = buf.replace(/ +$/, "");
+  if (buf === "") return true;
+  if (o.has("err")) v.error(buf);
+  else v.print(buf);
   return true;
 }
 
@@ -205,7 +229,7 @@ class VirshShell implements InteractiveProgram {
 
   complete(line: string, world: World): string[] {
     this.v.world = world;
-    return completeVirsh(this.v, line, true);
+    return completeVirsh(this.v, line);
   }
 }
 
@@ -214,7 +238,8 @@ export const virshTool: Tool = {
   path: "/usr/bin/virsh",
   run(ctx: ToolContext, args: string[]): ToolResult {
     const v = new Virsh(ctx, ctx.world);
-    const g = getoptLong(args, "+:c:d:e:hk:K:l:qrtvV", LONGS, "virsh");
+    // most command lines start with the command: skip getopt for them
+    const g = args.length && !args[0]!.startsWith("-") ? { events: [], operands: args } : getoptLong(args, "+:c:d:e:hk:K:l:qrtvV", LONGS, "virsh");
     let connname: string | undefined;
     for (const ev of g.events) {
       if (ev.kind === "error") {
@@ -257,6 +282,7 @@ export const virshTool: Tool = {
             v.error(`option ${nm} requires a positive integer argument`);
             return result(v, 1);
           }
+          v.keepaliveForced = true;
           break;
         }
         case "q":
@@ -291,6 +317,8 @@ export const virshTool: Tool = {
       return result(v, 1);
     }
     v.uri = connname;
+    // a test-driver fixture stands for `virsh -c test:///NODE`: connect before running, as -c does
+    if (connname === undefined && !ctx.env.LIBVIRT_DEFAULT_URI && ctx.world.defaultUri.startsWith("test:")) connname = ctx.world.defaultUri;
     if (connname !== undefined) {
       const e = v.connect(connname);
       if (e) {
@@ -310,8 +338,7 @@ export const virshTool: Tool = {
     return result(v, r.ok ? 0 : 1);
   },
   complete(ctx: ToolContext, args: string[], partial: string): string[] {
-    const v = new Virsh(ctx, ctx.world);
-    return completeVirsh(v, [...args, partial].map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(" "), false, args);
+    return completeWords(new Virsh(ctx, ctx.world), args, partial, false);
   },
 };
 

@@ -1,5 +1,5 @@
 // One virsh process: its options, its connection, its output, and the world it changes.
-import { current, isDraft, produce } from "immer";
+import { current, isDraft, original, produce } from "immer";
 import { resolvePath, stat, type Fs } from "../../model/fs";
 import type { World } from "../../model/world";
 import { EXTERNAL_DRIVERS, resolveUri, type Resolved } from "../../model/libvirt/connect";
@@ -15,6 +15,8 @@ export class Virsh {
   quiet = false;
   readonly = false;
   timing = false;
+  /** -k/-K given: the connection must support keepalive (the test driver does not). */
+  keepaliveForced = false;
   /** The error a failed libvirt call left (vshReportError prints it when the command fails). */
   lastError: LvError | undefined;
   uri: string | undefined;
@@ -66,6 +68,10 @@ export class Virsh {
   connect(uri: string): LvError | undefined {
     const r = resolveUri(this.world, this.ctx.host, uri);
     if ("code" in r) return r;
+    if (this.keepaliveForced && r.conn.driver === "test") {
+      this.error("Cannot setup keepalive on connection as requested, disconnecting");
+      return { code: "NO_SUPPORT", message: "this function is not supported by the connection driver: virConnectSetKeepAlive" };
+    }
     this.res = r;
     this.uri = uri;
     this.local = r.kind === "local" ? r.conn : undefined;
@@ -147,8 +153,9 @@ export class Virsh {
   /** Change one domain (found again inside the draft by UUID). */
   mutateDomain<T>(dom: Domain, fn: (d: Domain, c: LibvirtConn, fs: Fs | undefined) => T): T {
     return this.mutate((c, fs) => {
-      const d = c.domains.find((x) => x.uuid === dom.uuid)!;
-      return fn(d, c, fs);
+      // look the domain up in the base array: touching every element of a draft would draft them all
+      const i = (original(c.domains) ?? c.domains).findIndex((x) => x.uuid === dom.uuid);
+      return fn(c.domains[i]!, c, fs);
     });
   }
 

@@ -3,7 +3,7 @@
 import { isEl, parseXml, dumpNode, type XmlEl } from "../../model/libvirt/xml";
 import type { Virsh } from "./runtime";
 
-type Item = { kind: "el"; el: XmlEl } | { kind: "text"; value: string };
+type Item = { kind: "el"; el: XmlEl } | { kind: "text"; value: string } | { kind: "attr"; name: string; value: string };
 
 interface Step {
   axis: "child" | "desc";
@@ -75,7 +75,7 @@ export function evaluate(root: XmlEl, expr: string): Item[] | null {
       if (!last) return null;
       const name = st.test.slice(1);
       const pool = st.axis === "desc" ? cur.flatMap((c) => [c, ...descendants(c)]) : cur;
-      return pool.filter((n) => name === "*" || n.attrs[name] !== undefined).flatMap((n) => (name === "*" ? Object.values(n.attrs) : [n.attrs[name]!])).map((value) => ({ kind: "text" as const, value }));
+      return pool.filter((n) => name === "*" || n.attrs[name] !== undefined).flatMap((n) => (name === "*" ? Object.entries(n.attrs) : [[name, n.attrs[name]!] as [string, string]])).map(([an, value]) => ({ kind: "attr" as const, name: an, value }));
     }
     if (st.test === "text()") {
       if (!last) return null;
@@ -109,10 +109,10 @@ export function xpathDump(v: Virsh, xmlText: string, expr: string, wrap: boolean
   }
   if (wrap) {
     let s = "<nodes>\n";
-    for (const it of items) s += it.kind === "el" ? dumpNode(it.el, 2).replace(/^/, "") + "\n" : `  ${it.value}\n`;
+    for (const it of items) s += it.kind === "el" ? dumpNode(it.el, 2).replace(/^/, "") + "\n" : it.kind === "attr" ? `  ${it.name}="${it.value}"\n` : `  ${it.value}\n`;
     v.print(items.length ? s + "</nodes>\n" : "<nodes/>\n");
     return true;
   }
-  v.print(items.map((it) => (it.kind === "el" ? dumpNode(it.el) : it.value) + "\n").join(""));
+  v.print(items.map((it) => (it.kind === "el" ? dumpNode(it.el) : it.kind === "attr" ? ` ${it.name}="${it.value}"` : it.value) + "\n").join(""));
   return true;
 }

@@ -49,6 +49,7 @@ const domblkinfo: Handler = (v, o) => {
   }
   const human = o.has("human");
   const fmt = (n: number) => (human ? prettyHuman(n) : String(n));
+  const row = (i: [number, number, number]) => (i[0] === 0 && i[1] === 0 && i[2] === 0 ? ["-", "-", "-"] : [fmt(i[0]), fmt(i[1]), fmt(i[2])]);
   const info = (d: ReturnType<typeof disksOf>[number]): [number, number, number] | undefined => {
     if (!d.source) return [0, 0, 0];
     if (isTest(v)) return [1099506450432, 1099511627776, 1099511627776];
@@ -64,7 +65,7 @@ const domblkinfo: Handler = (v, o) => {
     for (const d of disks) {
       const i = info(d);
       if (!i) return v.fail(lvErr("SYSTEM_ERROR", `cannot stat file '${d.source}': No such file or directory`));
-      rows.push([d.target, fmt(i[0]), fmt(i[1]), fmt(i[2])]);
+      rows.push([d.target, ...row(i)]);
     }
     v.print(table(["Target", "Capacity", "Allocation", "Physical"], rows, !v.quiet));
     return true;
@@ -73,7 +74,8 @@ const domblkinfo: Handler = (v, o) => {
   if (!d) return v.fail(lvErr("INVALID_ARG", `invalid argument: invalid path ${dev} not assigned to domain`));
   const i = info(d);
   if (!i) return v.fail(lvErr("SYSTEM_ERROR", `cannot stat file '${d.source}': No such file or directory`));
-  v.print(kv("Capacity:", fmt(i[0])) + kv("Allocation:", fmt(i[1])) + kv("Physical:", fmt(i[2])));
+  const [c0, c1, c2] = row(i);
+  v.print(kv("Capacity:", c0!) + kv("Allocation:", c1!) + kv("Physical:", c2!));
   return true;
 };
 
@@ -172,9 +174,15 @@ const domblkstat: Handler = (v, o) => {
   const dev = optStr(v, o, "device");
   if (!dev) return false;
   const name = dev.value ?? "";
-  if (!D.isActive(r.dom)) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running"));
+  const failed = (e: ReturnType<typeof lvErr>) => {
+    v.lastError = e;
+    v.error(`Failed to get block stats ${r.name} ${name}`);
+    return false;
+  };
+  if (!D.isActive(r.dom)) return failed(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running"));
+  if (name === "" && isTest(v)) return failed(lvErr("OPERATION_UNSUPPORTED", "Operation not supported: summary statistics are not supported yet"));
   if (name !== "" && !disksOf(r.dom.def).some((d) => d.target === name || d.source === name))
-    return v.fail(lvErr("INVALID_ARG", `invalid argument: invalid path: ${name}`));
+    return failed(lvErr("INVALID_ARG", `invalid argument: invalid path: ${name}`));
   const base = isTest(v) ? v.now * 1000 : Math.max(0, v.now - (r.dom.startedAt ?? v.now)) * 57;
   const human = o.has("human");
   const rows: [string, string, number][] = [

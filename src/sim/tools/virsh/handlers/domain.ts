@@ -148,21 +148,21 @@ const domstate: Handler = (v, o) => {
 };
 
 const domid: Handler = (v, o) => {
-  const r = optDomain(v, o);
+  const r = optDomain(v, o, "domain", { name: true, uuid: true });
   if (!r) return false;
   v.print(D.isActive(r.dom) ? `${r.dom.id}\n` : "-\n");
   return true;
 };
 
 const domname: Handler = (v, o) => {
-  const r = optDomain(v, o, "domain");
+  const r = optDomain(v, o, "domain", { id: true, uuid: true });
   if (!r) return false;
   v.print(`${D.nameOf(r.dom)}\n`);
   return true;
 };
 
 const domuuid: Handler = (v, o) => {
-  const r = optDomain(v, o);
+  const r = optDomain(v, o, "domain", { id: true, name: true });
   if (!r) return false;
   v.print(`${r.dom.uuid}\n`);
   return true;
@@ -389,6 +389,10 @@ const undefine: Handler = (v, o) => {
       for (const l of left) v.error(`Volume '${l}' was not found in domain's definition.\n`);
       return false;
     }
+  }
+  if (!D.isActive(d) && d.managedSave && !o.has("managed-save")) {
+    v.error("Refusing to undefine while domain managed save image exists");
+    return false;
   }
   const e = v.mutateDomain(d, (dd, c) => D.undefineDomain(c, dd, { managedSave: o.has("managed-save"), snapshotsMetadata: o.has("snapshots-metadata") }));
   if (e) {
@@ -733,7 +737,7 @@ const vcpuinfo: Handler = (v, o) => {
     const set = pinSet(v, d, i);
     s += kv("VCPU:", i);
     if (D.isActive(d)) {
-      const cpu = isTest(v) ? (d.vcpuPins[i] !== undefined ? Math.max(...set) : n * 2 - 1) : (i * 2 + d.id) % n;
+      const cpu = isTest(v) ? (d.vcpuPins[i] !== undefined ? Math.max(...set) : v.conn.node.cpus - 1) : (i * 2 + d.id) % n;
       s += kv("CPU:", cpu);
       s += kv("State:", "running");
       const t = isTest(v) ? Math.floor(v.now / 1000000) / 10 : Math.max(0.1, (v.now - (d.startedAt ?? v.now)) / 1000 * 0.3);
@@ -780,7 +784,8 @@ const vcpupin: Handler = (v, o) => {
   }
   const set = parseCpuList(cpulist);
   if (!set) {
-    v.error(`Invalid string '${cpulist}' for cpulist`);
+    v.lastError = lvErr("INVALID_ARG", `invalid argument: Failed to parse bitmap '${cpulist}'`);
+    v.error(`Invalid cpulist '${cpulist}'`);
     return false;
   }
   const bad = [...set].find((c) => c >= n);
@@ -788,7 +793,8 @@ const vcpupin: Handler = (v, o) => {
     v.error(`CPU ${bad} in cpulist '${cpulist}' exceed the maxcpu ${n}`);
     return false;
   }
-  if (isTest(v) && (f.config || (!f.live && !D.isActive(d)))) return v.fail(unsupportedFlags(f.config ? 2 : 0, "testDomainPinVcpuFlags"));
+  if (isTest(v) && f.config) return v.fail(unsupportedFlags(2, "testDomainPinVcpuFlags"));
+  if (!D.isActive(d) && (isTest(v) || f.live)) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot pin vcpus on an inactive domain"));
   if (vcpu >= maxVcpus(d.def)) return v.fail(lvErr("INVALID_ARG", `invalid argument: requested vcpu '${vcpu}' is not present in the domain`));
   v.mutateDomain(d, (dd) => {
     dd.vcpuPins[vcpu] = formatCpuList(set);
@@ -810,6 +816,11 @@ const dommemstat: Handler = (v, o) => {
     if (o.has("period")) {
       const p = optNum(v, o, "period", "int");
       if (p === null) return false;
+      if (!/<memballoon /.test(formatXml(d.def))) {
+        v.lastError = lvErr("INTERNAL_ERROR", "internal error: No memory balloon device configured, can not set the collection period");
+        v.error("Unable to change balloon collection period.");
+        return false;
+      }
     }
     return true;
   }

@@ -97,7 +97,7 @@ const freecell: Handler = (v, o) => {
     return true;
   }
   if (cell !== undefined) {
-    if (cell >= cells.length) return v.fail(lvErr("INVALID_ARG", `invalid argument: start cell ${cell} out of range (0-${cells.length - 1})`));
+    if (cell >= cells.length) return v.fail(lvErr("INVALID_ARG", isTest(v) ? "invalid argument: Range exceeds available cells" : `invalid argument: start cell ${cell} out of range (0-${cells.length - 1})`));
     v.print(`${cell}: ${cells[cell]} KiB\n`);
     return true;
   }
@@ -260,7 +260,7 @@ function optIface(v: Virsh, key: string | undefined, byMac: boolean) {
   if (key === undefined) return undefined;
   const f = byMac ? v.conn.interfaces.find((i) => formatXml(i.def).includes(`<mac address='${key.toLowerCase()}'/>`)) : v.conn.interfaces.find((i) => i.name === key);
   if (!f) {
-    v.lastError = lvErr("NO_INTERFACE", byMac ? `Interface not found: couldn't find interface with MAC address '${key}'` : `Interface not found: couldn't find interface named '${key}'`);
+    v.lastError = lvErr("NO_INTERFACE", byMac ? `Interface not found: no interface with matching mac '${key}'` : `Interface not found: no interface with matching name '${key}'`);
     v.error(`failed to get interface '${key}'`);
   }
   return f;
@@ -301,9 +301,11 @@ const migrate: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
   const desturi = o.raw("desturi")!;
-  if (isTest(v)) return v.fail(noSupport("virDomainMigrate3"));
   const d = r.dom;
   const offline = o.has("offline");
+  const destFirst = resolveUri(v.world, v.ctx.host, desturi);
+  if ("code" in destFirst) return v.fail(destFirst);
+  if (isTest(v)) return v.fail(offline ? lvErr("ARGUMENT_UNSUPPORTED", "argument unsupported: offline migration is not supported by the source host") : noSupport("virDomainMigrate3"));
   if (!offline && !D.isActive(d)) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running"));
   if (offline && !o.has("persistent")) return v.fail(lvErr("INVALID_ARG", "invalid argument: offline migration requires persistent flag"));
   const dest = resolveUri(v.world, v.ctx.host, desturi);

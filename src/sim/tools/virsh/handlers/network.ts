@@ -190,7 +190,12 @@ const netUpdate: Handler = (v, o) => {
     xml = f.text;
   }
   const p = parseXml(xml);
-  if ("error" in p) return v.fail(lvErr("XML_DETAIL", syntaxErrorText(p.error, "(network_definition)")));
+  if ("error" in p) {
+    v.lastError = lvErr("XML_DETAIL", syntaxErrorText(p.error, "network_update_xml"));
+    v.error(`Failed to update network ${netName(r.net.def)}`);
+    v.reportError();
+    return false;
+  }
   const item = stripWs(p.root);
   const config = o.has("config");
   const live = o.has("live");
@@ -332,7 +337,11 @@ function optFilter(v: Virsh, o: Opts) {
 }
 
 const nwfilterList: Handler = (v) => {
-  if (isTest(v)) return v.fail(noSupport("virConnectListAllNWFilters"));
+  if (isTest(v)) {
+    v.lastError = noSupport("virConnectNumOfNWFilters");
+    v.error("Failed to count network filters");
+    return false;
+  }
   const fs = [...v.conn.nwfilters].sort((a, b) => caseSort(a.name, b.name));
   v.print(table(["UUID", "Name"], fs.map((f) => [f.uuid, f.name]), !v.quiet));
   return true;

@@ -39,10 +39,7 @@ function createFromXml(v: Virsh, dom: Domain, xmlText: string, flags: number, fr
     const bad = flags & (FLAG["no-metadata"] | FLAG["disk-only"] | FLAG["reuse-external"]);
     if (bad) return v.fail(unsupportedFlags(bad, "testDomainSnapshotCreateXML"));
   }
-  if (flags & FLAG.halt && !dom.persistent) {
-    v.error("cannot halt after snapshot of transient domain");
-    return false;
-  }
+  if (flags & FLAG.halt && !dom.persistent) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot halt after transient domain snapshot"));
   const p = parseXml(xmlText);
   if ("error" in p) return v.fail(lvErr("XML_DETAIL", syntaxErrorText(p.error, "(domain_snapshot)")));
   const root = stripWs(p.root);

@@ -161,7 +161,7 @@ const poolAutostart: Handler = (v, o) => {
   if (!r) return false;
   const disable = o.has("disable");
   if (!r.pool.persistent) {
-    v.lastError = lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot change autostart for transient pool");
+    v.lastError = isTest(v) ? lvErr("INVALID_ARG", "invalid argument: pool has no config file") : lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot change autostart for transient pool");
     v.error(disable ? `failed to unmark pool ${r.name} as autostarted` : `failed to mark pool ${r.name} as autostarted`);
     return false;
   }
@@ -415,6 +415,7 @@ const volCreateAs: Handler = (v, o) => {
   if (bvol !== undefined) {
     const bv = S.findVolume(p, bvol) ?? S.findVolumeAnywhere(v.conn, bvol)?.vol;
     if (!bv) {
+      v.lastError = lvErr("NO_STORAGE_VOL", `Storage volume not found: no storage vol with matching path '${bvol}'`);
       v.error(`failed to get vol '${bvol}'`);
       return false;
     }
