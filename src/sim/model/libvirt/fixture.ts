@@ -10,6 +10,7 @@ import { normalizePool, parseNetworkXml } from "./net-xml";
 import { loadTestNode } from "./node-xml";
 import { refreshPool } from "./storage";
 import { syncHostFiles } from "./files";
+import { syncImageSnapshots } from "./images";
 import { startState } from "./domains";
 import { el, formatXml, parseXml, stripWs, type XmlEl } from "./xml";
 import type { Domain, LibvirtConn, LibvirtHost, NodeInfo, Snapshot } from "./types";
@@ -284,6 +285,7 @@ export function loadLibvirtSection(section: unknown, host: Host, world: World): 
   }
   conn.nwfilters = fx.nwfilters.map((n) => ({ uuid: gen.uuid(), name: n, def: builtinFilter(n, "") }));
   conn.nwfilters.forEach((f) => (f.def = builtinFilter(f.name, f.uuid)));
+  for (const dom of conn.domains) if (dom.snapshots.length) syncImageSnapshots(fs, dom, mtime);
   const lv: LibvirtHost = { conns: { [fx.uri]: conn } };
   host.subsystems.libvirt = lv;
   syncHostFiles(fs, conn, mtime, host.name);

@@ -326,7 +326,9 @@ export function formatXml(e: XmlEl, indent = 0, quote: "'" | '"' = "'"): string 
   if (e.children.length === 0) return e.block ? `${pad}<${e.name}${attrs}>\n${pad}</${e.name}>\n` : `${pad}<${e.name}${attrs}/>\n`;
   if (elKids.length === 0) {
     const t = e.children.join("");
-    return `${pad}<${e.name}${attrs}>${escapeXml(t, quote).replace(/&apos;/g, "'").replace(/&quot;/g, '"')}</${e.name}>\n`;
+    // libvirt (virBufferEscapeString) escapes quotes in text too; libxml2's node dump (double quotes) does not
+    const body = quote === "'" ? escapeXml(t, quote) : escapeXml(t, quote).replace(/&quot;/g, '"');
+    return `${pad}<${e.name}${attrs}>${body}</${e.name}>\n`;
   }
   let o = `${pad}<${e.name}${attrs}>\n`;
   for (const c of e.children) {

@@ -1,0 +1,137 @@
+// The learner's path on the kvm fixture (qemu:///system on host1, host2 as migration target): define, start,
+// snapshot, migrate and undefine a domain, manage pools, volumes and networks; libvirt's files kept in step.
+import { describe, expect, it } from "vitest";
+import { script, session, sh } from "../../../../test/helpers/sim";
+import { virshTool } from "./main";
+import type { ToolContext } from "../../shell/tool";
+import { openWorld } from "../../../app/shell";
+
+const DOMAIN_XML = `cat > lab01.xml <<XML
+<domain type='kvm'>
+  <name>lab01</name>
+  <memory unit='MiB'>1024</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='/var/lib/libvirt/images/lab01.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='network'><source network='default'/><model type='virtio'/></interface>
+  </devices>
+</domain>
+XML`;
+
+describe("virsh on a real KVM host (kvm fixture)", () => {
+  it("defines, starts, snapshots, migrates and undefines a domain", () => {
+    const s = session("kvm");
+    expect(sh(s, "virsh vol-create-as default lab01.qcow2 8G --format qcow2").stdout).toBe("Vol lab01.qcow2 created\n\n");
+    s.run(DOMAIN_XML);
+    expect(sh(s, "virsh define lab01.xml").stdout).toBe("Domain 'lab01' defined from lab01.xml\n\n");
+    expect(sh(s, "cat /etc/libvirt/qemu/lab01.xml").stdout).toContain("virsh edit lab01");
+    expect(sh(s, "virsh dumpxml lab01 --xpath //emulator").stdout).toBe("<emulator>/usr/bin/qemu-system-x86_64</emulator>\n\n");
+    expect(sh(s, "virsh dumpxml lab01 --xpath //type").stdout).toBe(`<type arch="x86_64" machine="pc-q35-7.2">hvm</type>\n\n`);
+    expect(sh(s, "virsh start lab01").stdout).toBe("Domain 'lab01' started\n\n");
+    const info = sh(s, "virsh dominfo lab01").stdout;
+    expect(info).toContain("OS Type:        hvm\n");
+    expect(info).toMatch(/Security model: apparmor\nSecurity DOI:   0\nSecurity label: libvirt-[0-9a-f-]{36} \(enforcing\)\n/);
+    expect(sh(s, "virsh domiflist lab01").stdout).toMatch(/ vnet\d+ +network +default +virtio /);
+    expect(sh(s, "ls /var/log/libvirt/qemu").stdout).toContain("lab01.log");
+    expect(sh(s, "virsh snapshot-create-as lab01 clean --description fresh").stdout).toBe("Domain snapshot clean created\n");
+    expect(sh(s, "qemu-img snapshot -l -U /var/lib/libvirt/images/lab01.qcow2").stdout).toContain("clean");
+    // local disks are not on host2: plain migration fails, --copy-storage-all copies them
+    const bad = sh(s, "virsh migrate --live lab01 qemu+ssh://host2/system");
+    expect(bad.exit).toBe(1);
+    expect(bad.stderr).toContain("lab01.qcow2");
+    const ok = sh(s, "virsh migrate --live --persistent --undefinesource --copy-storage-all lab01 qemu+ssh://host2/system");
+    expect(ok).toEqual({ stdout: "\n", stderr: "", exit: 0 });
+    expect(sh(s, "virsh list --all --name").stdout).not.toContain("lab01");
+    expect(sh(s, "virsh -c qemu+ssh://host2/system domstate lab01 --reason").stdout).toBe("running (migrated)\n\n");
+    expect(sh(s, "ssh host2 ls /etc/libvirt/qemu").stdout).toContain("lab01.xml");
+    expect(sh(s, "virsh -c qemu+ssh://host2/system destroy lab01").exit).toBe(0);
+    expect(sh(s, "virsh -c qemu+ssh://host2/system undefine lab01").stdout).toBe("Domain 'lab01' has been undefined\n\n");
+    expect(sh(s, "virsh -c qemu+ssh://host2/system list --all --name").stdout).not.toContain("lab01");
+  });
+
+  it("live-migrates a guest on shared storage", () => {
+    const r = script("virsh migrate --live app01 qemu+ssh://host2/system --verbose\nvirsh list --all --name\nvirsh -c qemu+ssh://host2/system list --name");
+    expect(r[0]!.stderr).toBe("\rMigration: [100 %]");
+    expect(r[1]!.stdout).toContain("app01");
+    expect(r[2]!.stdout).toBe("app01\n\n");
+  });
+
+  it("behaves as a real host where the test driver does not", () => {
+    const r = script(
+      [
+        "virsh shutdown win10",
+        "virsh net-destroy isolated",
+        "virsh net-destroy isolated",
+        "virsh attach-disk web01 /var/lib/libvirt/images/debian12-base.qcow2 vdb --subdriver qcow2 --persistent",
+        "virsh domblklist web01",
+        "virsh version",
+        "virsh uri",
+        "virsh undefine db01 --remove-all-storage",
+        "virsh destroy db01",
+        "virsh undefine db01 --remove-all-storage",
+        "ls /var/lib/libvirt/images",
+      ].join("\n"),
+    );
+    expect(r[0]!.stderr).toBe("error: Failed to shutdown domain 'win10'\nerror: Requested operation is not valid: domain is not running\n");
+    expect(r[1]!.stdout).toBe("Network isolated destroyed\n\n");
+    expect(r[2]!.stderr).toBe("error: Failed to destroy network isolated\nerror: Requested operation is not valid: network 'isolated' is not active\n");
+    expect(r[3]!.stdout).toBe("Disk attached successfully\n\n");
+    expect(r[4]!.stdout).toContain(" vdb      /var/lib/libvirt/images/debian12-base.qcow2\n");
+    expect(r[5]!.stdout).toBe("Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\nUsing API: QEMU 9.0.0\nRunning hypervisor: QEMU 7.2.0\n\n");
+    expect(r[6]!.stdout).toBe("qemu:///system\n\n");
+    expect(r[7]!.stderr).toBe("error: Storage volume deletion is supported only on stopped domains\n");
+    expect(r[9]!.stdout).toBe("Domain 'db01' has been undefined\nVolume 'vda'(/var/lib/libvirt/images/db01.qcow2) removed.\nVolume 'vdb'(/var/lib/libvirt/images/db01-data.raw) removed.\n\n");
+    expect(r[10]!.stdout).not.toContain("db01");
+  });
+
+  it("keeps pools and networks in /etc/libvirt", () => {
+    const r = script(
+      [
+        "virsh pool-define-as backup dir --target /srv/backup",
+        "virsh pool-build backup",
+        "virsh pool-start backup",
+        "virsh pool-autostart backup",
+        "virsh vol-create-as backup b1.raw 1G",
+        "ls /srv/backup /etc/libvirt/storage/autostart",
+        "qemu-img create -f qcow2 /srv/backup/outside.qcow2 1G",
+        "virsh vol-list backup",
+        "virsh pool-refresh backup",
+        "virsh vol-list backup",
+        "virsh net-autostart isolated",
+        "ls -l /etc/libvirt/qemu/networks/autostart",
+      ].join("\n"),
+    );
+    expect(r[5]!.stdout).toBe("/srv/backup:\nb1.raw\n\n/etc/libvirt/storage/autostart:\nbackup.xml\ndefault.xml\nisos.xml\nshared.xml\n");
+    expect(r[7]!.stdout).not.toContain("outside.qcow2");
+    expect(r[9]!.stdout).toContain(" outside.qcow2   /srv/backup/outside.qcow2\n");
+    expect(r[11]!.stdout).toContain("isolated.xml -> /etc/libvirt/qemu/networks/isolated.xml\n");
+  });
+
+  it("completes commands, options and live object names", () => {
+    const world = openWorld("kvm").world;
+    const ctx: ToolContext = { world, host: "host1", cwd: "/root", env: {}, user: "root", stdin: null, tty: true, argv0: "virsh" };
+    expect(virshTool.complete!(ctx, [], "snapshot-cr")).toEqual(["snapshot-create", "snapshot-create-as"]);
+    expect(virshTool.complete!(ctx, ["start"], "w")).toEqual(["web01", "win10"]);
+    expect(virshTool.complete!(ctx, ["vol-info", "--pool"], "")).toEqual(["default", "isos", "shared"]);
+    expect(virshTool.complete!(ctx, ["vol-info", "--pool", "isos"], "d")).toEqual(["debian-12.8.0-amd64-netinst.iso"]);
+    expect(virshTool.complete!(ctx, ["dominfo"], "--d")).toEqual(["--domain"]);
+    expect(virshTool.complete!(ctx, ["net-start"], "")).toEqual(["default", "isolated"]);
+    expect(virshTool.complete!(ctx, ["snapshot-revert", "web01"], "")).toContain("nginx-ok");
+  });
+});
+
+describe("virsh's interactive shell", () => {
+  it("reads commands after `virsh` alone, with the real prompt", () => {
+    const r = script("virsh\nlist --name\nbogus\nquit", "kvm");
+    expect(r).toHaveLength(1);
+    expect(r[0]!.stdout).toBe(
+      "Welcome to virsh, the virtualization interactive terminal.\n\nType:  'help' for help with commands\n       'quit' to quit\n\nvirsh # list --name\nweb01\ndb01\napp01\ntest01\n\nvirsh # bogus\nvirsh # quit\n\n",
+    );
+    expect(r[0]!.stderr).toBe("error: unknown command: 'bogus'\n");
+  });
+});
