@@ -50,6 +50,12 @@ function hostByName(world: World, name: string): string | undefined {
   return Object.keys(world.hosts).find((k) => world.hosts[k]!.hostname.toLowerCase() === lower || world.hosts[k]!.hostname.split(".")[0]!.toLowerCase() === lower);
 }
 
+/**
+ * Drivers that present another model through libvirt (e.g. the Xen model behind xen:///system): given the
+ * world and the target host, return the connection, or undefined to fall back to the host's libvirt state.
+ */
+export const DRIVER_SEAMS: Record<string, (world: World, host: string, uri: string) => Resolved | LvError | undefined> = {};
+
 /** Turn a URI typed by the user into the connection it reaches from `fromHost`, or the error virsh shows. */
 export function resolveUri(world: World, fromHost: string, uri: string): Resolved | LvError {
   const m = /^([a-z0-9]+)(?:\+([a-z0-9]+))?:\/\/(?:([^@/]*)@)?([^/?]*)(\/[^?]*)?(?:\?.*)?$/i.exec(uri);
@@ -95,6 +101,8 @@ export function resolveUri(world: World, fromHost: string, uri: string): Resolve
   }
   const ext = (path === "" || path === "/system") && !transport ? EXTERNAL_DRIVERS[driver]?.view(world, target) : undefined;
   if (ext) return { kind: "local", host: target, conn: ext, external: driver };
+  const seam = DRIVER_SEAMS[driver]?.(world, target, uri);
+  if (seam) return seam;
   const lv = libvirtOf(world.hosts[target]);
   const want = `${driver}://${path === "" ? "/system" : path}`;
   const key = lv ? Object.keys(lv.conns).find((k) => k === want || (driver === "qemu" && k === "qemu:///system" && want === "qemu:///system")) : undefined;
