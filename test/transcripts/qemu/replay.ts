@@ -7,6 +7,7 @@ import type { Session } from "../../../src/sim/shell/session";
 import { stderrOf, stdoutOf } from "../../../src/sim/shell/tool";
 import { resolvePath, writeFile } from "../../../src/sim/model/fs";
 import { newImage } from "../../../src/sim/model/image";
+import { createTemplateImage } from "../../../src/sim/model/guestfs/fixture";
 
 export interface GoldenEntry {
   cmd: string;
@@ -16,6 +17,8 @@ export interface GoldenEntry {
   exit: number;
   volatile: string[];
   setup?: boolean;
+  /** A guest disk built from a template of src/sim/model/guestfs/templates.json. */
+  template?: { name: string; file: string; format: string };
 }
 
 export interface GoldenSession {
@@ -75,6 +78,11 @@ function fallbackCreate(s: Session, cmd: string): boolean {
 
 /** Run one entry: the command, then its stdin lines for an interactive program, then end of input. */
 export function runEntry(s: Session, e: GoldenEntry): { stdout: string; stderr: string; exit: number } {
+  if (e.template) {
+    const path = resolvePath(s.state.cwd, e.template.file);
+    s.world = createTemplateImage(s.world, s.state.host, path, e.template.name, e.template.format)!;
+    return { stdout: e.stdout, stderr: e.stderr, exit: e.exit };
+  }
   if (e.setup && fallbackCreate(s, e.cmd)) return { stdout: e.stdout, stderr: e.stderr, exit: e.exit };
   const r = s.run(e.cmd);
   const chunks = [...r.out];
