@@ -34,7 +34,12 @@ export function getLab(id: string): Lab {
 export function labStart(lab: Lab): { world: World; host: string } {
   const { world } = openWorld(lab.fixture);
   const host = lab.host ?? Object.keys(world.hosts)[0]!;
-  return { world, host };
+  if (!lab.setup) return { world, host };
+  const s = newSession(world, { tty: false });
+  s.state.host = host;
+  const failed = runScript(s, lab.setup).find((e) => e.exit !== 0);
+  if (failed) throw new Error(`setup command \`${failed.cmd.split("\n")[0]}\` exited with ${failed.exit}: ${failed.stderr.trim().split("\n")[0]}`);
+  return { world: s.world, host };
 }
 
 /** Run one command on a throwaway copy of the world (worlds are immutable: the original never changes). */
@@ -220,7 +225,7 @@ export function verifyLab(lab: Lab): LabVerification {
   try {
     start = labStart(lab);
   } catch (e) {
-    return { id: lab.id, ok: false, problems: [`the fixture '${lab.fixture}' does not load: ${e instanceof Error ? e.message : String(e)}`], entries: [] };
+    return { id: lab.id, ok: false, problems: [`the start state does not load (fixture '${lab.fixture}'): ${e instanceof Error ? e.message : String(e)}`], entries: [] };
   }
   const before = evaluateLab(lab, start.world, start.host);
   before.forEach((r, i) => {

@@ -139,10 +139,33 @@ export const XenDomainCheck = z.strictObject({
   /** Virtual disk devices (xvda, hdc ...) the domain must have, and must not. */
   disks: z.array(Name).optional(),
   no_disks: z.array(Name).optional(),
+  /** Backing devices or files the domain's disks must use (/dev/vg0/web-disk, an image path). */
+  disk_targets: z.array(z.string()).optional(),
   /** Number of virtual network interfaces. */
   nics: z.number().int().nonnegative().optional(),
   /** CPU pool the domain is in. */
   pool: z.string().optional(),
+});
+
+/** A QEMU process started by hand (qemu-system-x86_64), found by its -name (or the only one). */
+export const QemuVmCheck = z.strictObject({
+  ...Where,
+  name: z.string().optional(),
+  exists: z.boolean().default(true),
+  status: z.enum(["running", "paused", "prelaunch", "shutdown", "suspended"]).optional(),
+  accel: z.enum(["kvm", "tcg"]).optional(),
+  memory_mib: z.number().int().positive().optional(),
+  cpus: z.number().int().positive().optional(),
+  /** Image files the VM has open (absolute paths). */
+  drives: z.array(z.string().regex(/^\//, "an absolute path")).optional(),
+  /** VNC display number (5900 + N). */
+  vnc_display: z.number().int().nonnegative().optional(),
+  /** Host interfaces (tap devices, bridges) the VM's network backends use. */
+  netdevs: z.array(z.string()).optional(),
+  /** User-mode port forwards as PROTO:HOSTPORT:GUESTPORT, e.g. "tcp:2222:22". */
+  hostfwd: z.array(z.string().regex(/^(tcp|udp):\d+:\d+$/, "PROTO:HOSTPORT:GUESTPORT such as tcp:2222:22")).optional(),
+  /** Disks opened with -snapshot / snapshot=on (writes go to a temporary overlay). */
+  snapshot_mode: z.boolean().optional(),
 });
 
 export const FileCheck = z.strictObject({
@@ -179,6 +202,7 @@ export const Check = z.union([
   z.strictObject({ network: NetworkCheck }),
   z.strictObject({ image: ImageCheck }),
   z.strictObject({ xen_domain: XenDomainCheck }),
+  z.strictObject({ qemu_vm: QemuVmCheck }),
   z.strictObject({ file: FileCheck }),
   z.strictObject({ command: CommandCheck }),
 ]);
@@ -190,6 +214,7 @@ export type NetworkCheck = z.infer<typeof NetworkCheck>;
 export type ImageCheck = z.infer<typeof ImageCheck>;
 export type XenDomainCheck = z.infer<typeof XenDomainCheck>;
 export type FileCheck = z.infer<typeof FileCheck>;
+export type QemuVmCheck = z.infer<typeof QemuVmCheck>;
 export type CommandCheck = z.infer<typeof CommandCheck>;
 
 export const LabTask = z.strictObject({
@@ -214,6 +239,8 @@ export const Lab = z.strictObject({
   fixture: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   /** Host the learner's shell starts on (default: the fixture's first host). */
   host: z.string().optional(),
+  /** Commands run on the fixture before the learner starts (images with data, a broken chain ...), not shown. */
+  setup: z.string().optional(),
   story: z.string().min(40),
   tasks: z.array(LabTask).min(1),
   /** The reference solution: shell lines as typed (here-documents allowed), replayed by `lab verify`. */

@@ -1,6 +1,6 @@
 // Lab checks: declarative assertions about the simulated host, evaluated against a World, each with the
 // differences worded for the learner ("the volume exists but its format is raw, not qcow2").
-import type { Check, CommandCheck, DomainCheck, FileCheck, ImageCheck, NetworkCheck, PoolCheck, VolumeCheck, XenDomainCheck } from "../content/lab-schema";
+import type { Check, CommandCheck, DomainCheck, FileCheck, ImageCheck, NetworkCheck, PoolCheck, QemuVmCheck, VolumeCheck, XenDomainCheck } from "../content/lab-schema";
 import { sizeBytes } from "../content/lab-schema";
 import { dirname, lstat, resolvePath, stat } from "../sim/model/fs";
 import type { DiskImage } from "../sim/model/image";
@@ -11,6 +11,7 @@ import { netBridge, netForwardMode, netName, poolName, poolPath, poolType } from
 import type { LibvirtConn } from "../sim/model/libvirt/types";
 import { child, kids, type XmlEl } from "../sim/model/libvirt/xml";
 import type { Host, World } from "../sim/model/world";
+import { qemuOf } from "../sim/model/qemu/vm";
 import { xenOf } from "../sim/model/xen/state";
 
 export interface CheckResult {
@@ -334,6 +335,7 @@ function checkXenDomain(world: World, ctx: CheckContext, c: XenDomainCheck): Che
   if (c.max_vcpus !== undefined) parts.push(`allows ${c.max_vcpus} vCPUs`);
   if (c.disks) parts.push(`has disk${c.disks.length > 1 ? "s" : ""} ${c.disks.join(", ")}`);
   if (c.no_disks) parts.push(`has no disk ${c.no_disks.join(", ")}`);
+  if (c.disk_targets) parts.push(`uses ${c.disk_targets.join(", ")}`);
   if (c.nics !== undefined) parts.push(`has ${c.nics} network interface${c.nics === 1 ? "" : "s"}`);
   if (c.pool) parts.push(`is in CPU pool ${c.pool}`);
   const label = c.exists ? `Xen guest ${c.name}${hostName !== ctx.host ? ` on ${hostName}` : ""} ${parts.length ? parts.join(", ") : "exists"}` : `Xen guest ${c.name} is not running on ${hostName}`;
@@ -355,8 +357,52 @@ function checkXenDomain(world: World, ctx: CheckContext, c: XenDomainCheck): Che
     const vdevs = d.disks.map((k) => k.vdev);
     for (const v of c.disks ?? []) if (!vdevs.includes(v)) problems.push(`it has no disk ${v} (it has ${vdevs.join(", ") || "none"})`);
     for (const v of c.no_disks ?? []) if (vdevs.includes(v)) problems.push(`it still has disk ${v}`);
+    const targets = d.disks.map((k) => k.target);
+    for (const t of c.disk_targets ?? []) if (!targets.includes(t)) problems.push(`none of its disks uses ${t} (they use ${targets.filter(Boolean).join(", ") || "nothing"})`);
     compare(problems, "its number of network interfaces", d.nics.length, c.nics);
     compare(problems, "its CPU pool", d.pool, c.pool);
+  }
+  return { ok: problems.length === 0, label, problems };
+}
+
+// ------------------------------------------------------------------------------------------- QEMU by hand
+
+function checkQemuVm(world: World, ctx: CheckContext, c: QemuVmCheck): CheckResult {
+  const hostName = c.host ?? ctx.host;
+  const host = hostOf(world, hostName);
+  const parts: string[] = [];
+  if (c.status) parts.push(`is ${c.status}`);
+  if (c.accel) parts.push(c.accel === "kvm" ? "uses KVM" : "uses TCG emulation");
+  if (c.memory_mib !== undefined) parts.push(`has ${c.memory_mib} MiB`);
+  if (c.cpus !== undefined) parts.push(`has ${c.cpus} vCPUs`);
+  if (c.drives) parts.push(`uses ${c.drives.join(", ")}`);
+  if (c.vnc_display !== undefined) parts.push(`shows its display on VNC :${c.vnc_display}`);
+  if (c.netdevs) parts.push(`is connected to ${c.netdevs.join(", ")}`);
+  if (c.hostfwd) parts.push(`forwards ${c.hostfwd.join(", ")}`);
+  if (c.snapshot_mode !== undefined) parts.push(c.snapshot_mode ? "keeps its disk writes in a temporary overlay" : "writes to its disk image");
+  const who = c.name ? `QEMU VM ${c.name}` : "a QEMU VM";
+  const label = c.exists ? `${who} ${parts.length ? parts.join(", ") : "is running"}` : `no QEMU VM${c.name ? ` named ${c.name}` : ""} is running`;
+  const problems: string[] = [];
+  const vms = host ? qemuOf(host).vms.filter((v) => v.status !== "shutdown") : [];
+  const vm = c.name ? vms.find((v) => v.name === c.name) : vms.length === 1 ? vms[0] : undefined;
+  if (!host) problems.push(`there is no host ${hostName}`);
+  else if (!c.exists) {
+    if (vm) problems.push(`${who} is still running (pid ${vm.pid})`);
+  } else if (!vm) problems.push(vms.length > 1 && !c.name ? `${vms.length} QEMU VMs run; expected one` : `no QEMU process${c.name ? ` named ${c.name}` : ""} runs on ${hostName}${vms.length ? ` (running: ${vms.map((v) => v.name ?? `pid ${v.pid}`).join(", ")})` : ""}`);
+  else {
+    compare(problems, "its run state", vm.status, c.status);
+    compare(problems, "its accelerator", vm.accel, c.accel);
+    compare(problems, "its memory", vm.memMiB, c.memory_mib, (v) => `${v} MiB`);
+    compare(problems, "its vCPU count", vm.smp.cpus, c.cpus);
+    for (const d of c.drives ?? []) if (!vm.drives.some((x) => x.path === d)) problems.push(`it does not use ${d}${vm.drives.length ? ` (it uses ${vm.drives.map((x) => x.path ?? "(empty)").join(", ")})` : ""}`);
+    if (c.vnc_display !== undefined && vm.vnc?.display !== c.vnc_display) problems.push(vm.vnc ? `its VNC display is :${vm.vnc.display}` : "it has no VNC display");
+    for (const n of c.netdevs ?? []) if (!vm.netdevs.some((x) => x.ifname === n || x.bridge === n)) problems.push(`no network backend uses ${n}`);
+    const fwds = vm.netdevs.flatMap((n) => n.hostfwd.map((f) => `${f.proto}:${f.hostPort}:${f.guestPort}`));
+    for (const f of c.hostfwd ?? []) if (!fwds.includes(f)) problems.push(`it does not forward ${f.replace(/^(\w+):(\d+):(\d+)$/, "$1 port $2 to the guest's port $3")}${fwds.length ? ` (it forwards ${fwds.join(", ")})` : ""}`);
+    if (c.snapshot_mode !== undefined) {
+      const on = vm.drives.some((x) => x.media === "disk" && x.snapshot);
+      if (on !== c.snapshot_mode) problems.push(on ? "its disks are in snapshot mode" : "its disks are not in snapshot mode: the guest writes to the image itself");
+    }
   }
   return { ok: problems.length === 0, label, problems };
 }
@@ -410,6 +456,7 @@ export function evaluateCheck(world: World, check: Check, ctx: CheckContext): Ch
     if ("network" in check) return checkNetwork(world, ctx, check.network);
     if ("image" in check) return checkImage(world, ctx, check.image);
     if ("xen_domain" in check) return checkXenDomain(world, ctx, check.xen_domain);
+    if ("qemu_vm" in check) return checkQemuVm(world, ctx, check.qemu_vm);
     if ("file" in check) return checkFile(world, ctx, check.file);
     return checkCommand(world, ctx, check.command);
   } catch (e) {
