@@ -162,25 +162,26 @@ function appendGrains(img: DiskImage, first: number, n: number, g: number): numb
         img.fileLength = at + g;
         break;
       }
-      case "qed": {
-        const q = img.qed!;
-        const cs = img.clusterSize!;
-        const cov = ((q.tableClusters * cs) / 8) * cs;
-        hosts.push(img.fileLength);
-        img.fileLength += g;
-        const l1 = Math.floor(((first + k) * g) / cov);
-        if (q.l2[l1] === undefined) {
-          img.qed = { ...q, l2: { ...q.l2, [l1]: img.fileLength } };
-          img.fileLength += q.tableClusters * cs;
-          img.allocated += q.tableClusters * cs;
-        }
-        break;
-      }
       default:
         hosts.push(img.fileLength);
         img.fileLength += g;
     }
     img.allocated += g;
+  }
+  // QED writes the data clusters first, then any L2 table they need, at the end of the file
+  if (img.format === "qed") {
+    const q = img.qed!;
+    const cs = img.clusterSize!;
+    const cov = ((q.tableClusters * cs) / 8) * cs;
+    const l2 = { ...q.l2 };
+    for (let k = 0; k < n; k++) {
+      const l1 = Math.floor(((first + k) * g) / cov);
+      if (l2[l1] !== undefined) continue;
+      l2[l1] = img.fileLength;
+      img.fileLength += q.tableClusters * cs;
+      img.allocated += q.tableClusters * cs;
+    }
+    img.qed = { ...q, l2 };
   }
   return hosts;
 }
@@ -270,7 +271,7 @@ function bytesNewlyAllocated(data: Extent[], a: number, b: number): number {
 
 function writeZeroes(chain: readonly DiskImage[], off: number, end: number, unmap: boolean): DiskImage {
   const top = chain[0]!;
-  if (top.format === "qcow2" && top.qcow2?.compat === "1.1") return zeroQcow2(chain, off, end, unmap);
+  if (top.format === "qcow2" && top.layout) return zeroQcow2(chain, off, end, unmap);
   if (!isFlat(top)) return writeData(chain, off, end, { kind: "data", pat: 0 });
   // a plain file: whole blocks become unwritten (or holes with unmap), partial blocks get zero bytes
   const w = workOn(top);
@@ -296,6 +297,10 @@ function zeroQcow2(chain: readonly DiskImage[], off: number, end: number, unmap:
   const cs = img.clusterSize!;
   const below = chain.slice(1);
   const vs = img.virtualSize;
+  const v2 = img.qcow2?.compat === "0.10";
+  const backed = below.length > 0 || img.backingFile !== undefined;
+  // qcow2 v2 has no zero flag: with a backing file, zeroes must be written as data
+  if (v2 && backed) return writeData(chain, off, end, { kind: "data", pat: 0 });
   const cEnd = (c: number) => Math.min((c + 1) * cs, vs);
   const readsZero = (s: number, t: number) => t <= s || contentOf([img, ...below], s, t).every((r) => r.pat === 0);
   const plain = (c: number) => {
@@ -311,7 +316,7 @@ function zeroQcow2(chain: readonly DiskImage[], off: number, end: number, unmap:
     const t = Math.min(end, cEnd(c));
     if (s === c * cs && t === cEnd(c)) return true;
     if (plain(c) && readsZero(c * cs, s) && readsZero(t, cEnd(c))) return true;
-    img = writeData([img, ...below], s, t, { kind: "data", pat: 0 });
+    if (!(v2 && plain(c))) img = writeData([img, ...below], s, t, { kind: "data", pat: 0 });
     return false;
   };
   if (!partial(zs)) zs++;
@@ -320,16 +325,16 @@ function zeroQcow2(chain: readonly DiskImage[], off: number, end: number, unmap:
   const w = workOn(img);
   const q = w.q!;
   const per = l2Coverage(q.layout) / cs;
-  for (let l1 = Math.floor(zs / per); l1 <= Math.floor((ze - 1) / per); l1++) l2ForWrite(q, l1);
+  if (!v2) for (let l1 = Math.floor(zs / per); l1 <= Math.floor((ze - 1) / per); l1++) l2ForWrite(q, l1);
   const runs: Extent[] = [];
   for (let c = zs; c < ze; c++) {
     const e = hostOf(w.img, cs, c);
     const s = c * cs;
     const t = cEnd(c);
-    if (e && !e.comp && !unmap && refcount(q.layout, Math.floor((e.host! + (s - e.off)) / cs)) === 1) runs.push({ off: s, len: t - s, kind: "zero", host: e.host! + (s - e.off) });
+    if (!v2 && e && !e.comp && !unmap && refcount(q.layout, Math.floor((e.host! + (s - e.off)) / cs)) === 1) runs.push({ off: s, len: t - s, kind: "zero", host: e.host! + (s - e.off) });
     else {
       if (e) releaseHost(q, slice(e, s, t)!);
-      runs.push({ off: s, len: t - s, kind: "zero" });
+      if (!v2) runs.push({ off: s, len: t - s, kind: "zero" });
     }
   }
   w.img.data = overwrite(w.img.data, zs * cs, cEnd(ze - 1), normalize(runs));

@@ -8,8 +8,8 @@ import { imageOpts, parseOutput } from "./info";
 import { combinePath, RAW_PROBE_WARNING, type Layer } from "./open";
 import { qdict, toJsonPretty } from "./qjson";
 import type { Run } from "./run";
-import { cvtnum } from "./size";
-import { progressLine } from "./progress";
+import { cvtnum, fixed } from "./size";
+import { Progress } from "./progress";
 
 interface CheckResult {
   total: number;
@@ -30,9 +30,13 @@ export function checkStats(img: DiskImage): CheckResult | undefined {
     let compressed = 0;
     let l2 = -1;
     let next = 0;
+    let last = -1;
     for (const e of img.data ?? []) {
       if (e.host === undefined) continue;
       for (let c = Math.floor(e.off / cs); c * cs < e.off + e.len; c++) {
+        // runs split inside a cluster (data written over part of it) still make one cluster
+        if (c === last) continue;
+        last = c;
         const l1 = Math.floor(c / per);
         if (l1 !== l2) {
           l2 = l1;
@@ -55,9 +59,12 @@ export function checkStats(img: DiskImage): CheckResult | undefined {
     let allocated = 0;
     let fragmented = 0;
     let next = 0;
+    let last = -1;
     for (const e of img.data ?? []) {
       if (e.host === undefined) continue;
       for (let c = Math.floor(e.off / cs); c * cs < e.off + e.len; c++) {
+        if (c === last) continue;
+        last = c;
         const host = e.host + (c * cs - e.off);
         allocated++;
         if (next && host !== next) fragmented++;
@@ -69,7 +76,7 @@ export function checkStats(img: DiskImage): CheckResult | undefined {
   return undefined;
 }
 
-const pct = (a: number, b: number) => ((a * 100) / b).toFixed(2);
+const pct = (a: number, b: number) => fixed((a * 100) / b, 2);
 
 export function checkCommand(run: Run, argv: string[]): number {
   let write = false;
@@ -258,6 +265,30 @@ export function mapCommand(run: Run, argv: string[]): number {
 
 // ------------------------------------------------------------------------------------------ compare
 
+/** Block status as one bdrv_block_status_above() call reports it: cut where a qcow2 layer's L2 table ends. */
+function statusRuns(chain: DiskImage[], start: number, end: number): (StatusRun & { eof: boolean })[] {
+  const cuts = new Set<number>();
+  for (const img of chain) {
+    if (!img.layout) continue;
+    const cov = l2Coverage(img.layout);
+    for (let c = Math.ceil(start / cov) * cov; c < end; c += cov) if (c > start) cuts.add(c);
+  }
+  const size = chain[0]!.virtualSize;
+  const out: (StatusRun & { eof: boolean })[] = [];
+  for (const r of blockStatus(chain, start, end)) {
+    let s = r.off;
+    const e = r.off + r.len;
+    const inside = [...cuts].filter((c) => c > s && c < e).sort((x, y) => x - y);
+    for (const c of [...inside, e]) {
+      out.push({ ...r, off: s, len: c - s, ...(r.offset !== undefined ? { offset: r.offset + (s - r.off) } : {}), eof: c === size });
+      s = c;
+    }
+  }
+  return out;
+}
+
+const IO_BUF = 2 << 20;
+
 export function compareCommand(run: Run, argv: string[]): number {
   const a = run.getopt(argv, ":hf:F:T:pqsU", [
     { name: "help", arg: "none", key: "h" },
@@ -266,72 +297,86 @@ export function compareCommand(run: Run, argv: string[]): number {
     { name: "force-share", arg: "none", key: "U" },
   ]);
   const quiet = a.has("q");
-  const progress = a.has("p") && !quiet;
   if (a.operands.length !== 2) run.usage("Expecting two image file names");
   const [f1, f2] = a.operands as [string, string];
-  const say = (s: string) => !quiet && run.stdout(s);
-  if (progress) run.stdout(progressLine(0));
-  const endProgress = () => progress && run.stdout(progressLine(100) + "\n");
+  const progress = new Progress(a.has("p") && !quiet, 2);
+  const say = (s: string) => !quiet && run.stdout(progress.take() + s);
+  const finish = (code: number) => {
+    progress.end();
+    run.stdout(progress.take());
+    return code;
+  };
   if (a.get("T") !== undefined && !["none", "off", "writeback", "writethrough", "directsync", "unsafe"].includes(a.get("T")!)) {
     run.report(`Invalid source cache option: ${a.get("T")}`);
-    endProgress();
-    return 2;
+    return finish(2);
   }
   const o1 = run.tryOpen(f1, { ...(a.get("f") !== undefined ? { format: a.get("f")! } : {}), forceShare: a.has("U") });
   if (!o1.ok) {
     run.report(o1.message);
-    endProgress();
-    return 2;
+    return finish(2);
   }
   const o2 = run.tryOpen(f2, { ...(a.get("F") !== undefined ? { format: a.get("F")! } : {}), forceShare: a.has("U") });
   if (!o2.ok) {
     run.report(o2.message);
-    endProgress();
-    return 2;
+    return finish(2);
   }
   const c1 = o1.chain.map((l) => l.image);
   const c2 = o2.chain.map((l) => l.image);
   const size1 = c1[0]!.virtualSize;
   const size2 = c2[0]!.virtualSize;
   const total = Math.min(size1, size2);
-  const finish = (code: number) => {
-    endProgress();
-    return code;
-  };
+  const base = Math.max(size1, size2);
+  progress.print(0, 100);
   if (a.has("s") && size1 !== size2) {
     say("Strict mode: Image size mismatch!\n");
     return finish(1);
   }
-  const s1 = blockStatus(c1, 0, total);
-  const s2 = blockStatus(c2, 0, total);
+  const s1 = statusRuns(c1, 0, total);
+  const s2 = statusRuns(c2, 0, total);
   let i = 0;
   let j = 0;
-  while (i < s1.length && j < s2.length) {
+  let off = 0;
+  while (off < total && i < s1.length && j < s2.length) {
     const x = s1[i]!;
     const y = s2[j]!;
-    const off = Math.max(x.off, y.off);
-    const end = Math.min(x.off + x.len, y.off + y.len);
-    if (a.has("s") && (x.allocated !== y.allocated || x.zero !== y.zero || x.data !== y.data || (x.offset === undefined) !== (y.offset === undefined))) {
+    let end = Math.min(x.off + x.len, y.off + y.len);
+    const eof1 = x.eof && x.off + x.len === end;
+    const eof2 = y.eof && y.off + y.len === end;
+    if (a.has("s") && (x.allocated !== y.allocated || x.zero !== y.zero || x.data !== y.data || (x.offset === undefined) !== (y.offset === undefined) || eof1 !== eof2)) {
       say(`Strict mode: Offset ${off} block status mismatch!\n`);
       return finish(1);
     }
-    if (!(x.zero && y.zero)) {
+    if (!(x.zero && y.zero) && (x.allocated || y.allocated)) {
+      end = Math.min(end, off + IO_BUF);
       const d = firstDiff(c1, c2, off, end);
       if (d >= 0) {
         say(`Content mismatch at offset ${d}!\n`);
         return finish(1);
       }
     }
+    progress.print(((end - off) / base) * 100, 100);
+    off = end;
     if (x.off + x.len === end) i++;
     if (y.off + y.len === end) j++;
   }
   if (size1 !== size2) {
     say("Warning: Image size mismatch!\n");
     const over = size1 > size2 ? c1 : c2;
-    for (const r of contentOf(over, total, Math.max(size1, size2))) {
-      if (r.pat !== 0) {
-        say(`Content mismatch at offset ${Math.floor(r.off / 512) * 512}!\n`);
-        return finish(1);
+    for (const r of statusRuns(over, total, base)) {
+      let o = r.off;
+      while (o < r.off + r.len) {
+        let n = r.off + r.len - o;
+        if (r.allocated && !r.zero) {
+          n = Math.min(n, IO_BUF);
+          for (const c of contentOf(over, o, o + n)) {
+            if (c.pat !== 0) {
+              say(`Content mismatch at offset ${Math.floor(c.off / 512) * 512}!\n`);
+              return finish(1);
+            }
+          }
+        }
+        progress.print((n / base) * 100, 100);
+        o += n;
       }
     }
   }

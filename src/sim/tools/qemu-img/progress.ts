@@ -1,7 +1,8 @@
 // qemu-img's progress output (-p): "    (NN.NN/100%)\r" lines, printed when progress moved by more than a
 // minimum step, with QEMU's single-precision arithmetic.
+import { fixed } from "./size";
 
-export const progressLine = (pct: number) => `    (${Math.fround(pct).toFixed(2)}/100%)\r`;
+export const progressLine = (pct: number) => `    (${fixed(Math.fround(pct), 2)}/100%)\r`;
 
 /** util/qemu-progress.c's simple printer. */
 export class Progress {
@@ -26,5 +27,12 @@ export class Progress {
 
   end(): void {
     if (this.enabled) this.text += "\n";
+  }
+
+  /** What was printed since the last call (progress and messages interleave on stdout). */
+  take(): string {
+    const t = this.text;
+    this.text = "";
+    return t;
   }
 }

@@ -148,3 +148,11 @@ export function sizeToStr(bytes: number): string {
   }
   return `${g3(bytes / 2 ** (i * 10))} ${SUFFIXES[i]}B`;
 }
+
+/** C's printf("%.Nf"): ties that are exact in binary round to even (3.125 -> "3.12"). */
+export function fixed(v: number, digits: number): string {
+  const scaled = v * 10 ** digits;
+  const fl = Math.floor(scaled);
+  if (scaled - fl === 0.5) return ((fl % 2 === 0 ? fl : fl + 1) / 10 ** digits).toFixed(digits);
+  return v.toFixed(digits);
+}
