@@ -60,4 +60,32 @@ describe("lab checks", () => {
     expect(humanSize(1.5 * 1024 ** 3)).toBe("1.50 GiB");
     expect(humanSize(123)).toBe("123 bytes");
   });
+
+  it("reads Xen guests", () => {
+    const xen = openWorld("lab-xen").world;
+    const x = (c: unknown, w = xen) => evaluateCheck(w, Check.parse(c), { host: "xen1", probe });
+    expect(x({ xen_domain: { name: "debian", state: "running", type: "pv", memory_mib: 1024, vcpus: 2, max_vcpus: 4, disks: ["xvda", "xvdb"], disk_targets: ["/dev/vg0/debian-disk"], nics: 1 } }).problems).toEqual([]);
+    expect(x({ xen_domain: { name: "debian", memory_mib: 1536 } }).problems).toEqual(["its memory is 1024 MiB, not 1536 MiB"]);
+    expect(x({ xen_domain: { name: "web" } }).problems).toEqual(["there is no Xen guest web on xen1"]);
+    const after = drillRunner(xen, "xl mem-set debian 1536\nxl migrate centos xen2").world;
+    expect(x({ xen_domain: { name: "debian", memory_mib: 1536 } }, after).ok).toBe(true);
+    expect(x({ xen_domain: { name: "centos", host: "xen2", state: "running" } }, after).ok).toBe(true);
+    expect(x({ xen_domain: { name: "centos", exists: false } }, after).ok).toBe(true);
+  });
+
+  it("reads QEMU processes started by hand", () => {
+    const w = drillRunner(world, "qemu-system-x86_64 -enable-kvm -name lab1 -m 1G -smp 2 -drive file=/var/lib/libvirt/images/data.qcow2,format=qcow2,if=virtio,snapshot=on -netdev user,id=n0,hostfwd=tcp::2222-:22 -device virtio-net-pci,netdev=n0 -vnc :1 -daemonize").world;
+    expect(check({ qemu_vm: { name: "lab1", status: "running", accel: "kvm", memory_mib: 1024, cpus: 2, drives: ["/var/lib/libvirt/images/data.qcow2"], vnc_display: 1, hostfwd: ["tcp:2222:22"], snapshot_mode: true } }, w).problems).toEqual([]);
+    expect(check({ qemu_vm: { name: "lab1", memory_mib: 2048, vnc_display: 2, hostfwd: ["tcp:8080:80"] } }, w).problems).toEqual([
+      "its memory is 1024 MiB, not 2048 MiB",
+      "its VNC display is :1",
+      "it does not forward tcp port 8080 to the guest's port 80 (it forwards tcp:2222:22)",
+    ]);
+    expect(check({ qemu_vm: { name: "lab1" } }).problems).toEqual(["no QEMU process named lab1 runs on host1"]);
+  });
+
+  it("never throws on a check it cannot evaluate", () => {
+    expect(check({ domain: { name: "web", uri: "qemu+ssh://nowhere/system" } }).ok).toBe(false);
+    expect(evaluateCheck(world, Check.parse({ command: { run: "true", describe: "x" } }), { host: "host1" }).problems).toEqual(["(this check needs the simulator to run a command)"]);
+  });
 });

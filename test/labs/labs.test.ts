@@ -2,6 +2,7 @@
 // through `lpic3 lab verify --all`; a learner can complete a lab end to end through the lab shell.
 import { describe, expect, it } from "vitest";
 import { labList, verifyLab } from "../../src/app/lab";
+import { Lab } from "../../src/content/lab-schema";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allQuestions, answerLine } from "../helpers/content";
@@ -37,6 +38,31 @@ describe("labs", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("FAIL virsh-first-steps");
     expect(r.stdout).toContain('task 3 ("Let the paused domain test run again.") fails after the solution: its state is paused, not running');
+  });
+
+  it("verification catches a task that already passes, a failing solution command and a broken setup", () => {
+    const base = Lab.parse({
+      id: "tmp-lab",
+      objective: "351.4",
+      title: "A lab for the verifier",
+      level: "practice",
+      minutes: 5,
+      fixture: "lab-kvm",
+      story: "A lab whose checks and solution are wrong in instructive ways, for the tests.",
+      tasks: [
+        { title: "Keep web running.", checks: [{ domain: { name: "web", state: "running" } }], hints: ["It already runs."] },
+        { title: "Start db.", checks: [{ domain: { name: "db", state: "running" } }], hints: ["virsh start db"] },
+      ],
+      solution: "virsh start nosuchdomain\nvirsh start db\n",
+    });
+    const v = verifyLab(base);
+    expect(v.ok).toBe(false);
+    expect(v.problems).toEqual([
+      'task 1 ("Keep web running.") already passes on the start state',
+      "solution command `virsh start nosuchdomain` exited with 1: error: failed to get domain 'nosuchdomain'",
+    ]);
+    const broken = verifyLab({ ...base, setup: "qemu-img info /nope.qcow2" });
+    expect(broken.problems[0]).toMatch(/^the start state does not load \(fixture 'lab-kvm'\): setup command `qemu-img info \/nope.qcow2` exited with 1: qemu-img: Could not open/);
   });
 
   it("lpic3 lab list --json follows the contract", () => {
@@ -82,6 +108,24 @@ describe("a learner in the lab shell", () => {
     expect(lpic3(["lab", "reset", "virsh-first-steps"], { env }).stdout).toContain("reset");
     const status = JSON.parse(lpic3(["lab", "status", "virsh-first-steps", "--json"], { env }).stdout);
     expect(status.labs[0]).toMatchObject({ started: false, completed: false });
+  });
+
+  it("completes a lab whose start state comes from setup commands (images with data)", () => {
+    const env = { LPIC3_HOME: tempHome() };
+    const input = [
+      "qemu-img info /srv/golden/debian12.qcow2",
+      "qemu-img create -f qcow2 -b /srv/golden/debian12.qcow2 -F qcow2 /srv/images/web01.qcow2",
+      "qemu-img create -f qcow2 -b /srv/golden/debian12.qcow2 /srv/images/web02.qcow2",
+      "lab check",
+      "qemu-img create -f qcow2 -b /srv/golden/debian12.qcow2 -F qcow2 /srv/images/web02.qcow2",
+      "qemu-img create -f qcow2 -b /srv/images/web01.qcow2 -F qcow2 /srv/images/web01-test.qcow2",
+    ].join("\n") + "\n";
+    const r = lpic3(["lab", "start", "qemu-img-overlays"], { env, input });
+    expect(r.stdout).toContain("virtual size: 10 GiB");
+    expect(r.stderr).toContain("Backing file specified without backing format");
+    expect(r.stdout).toContain("/srv/images/web02.qcow2 does not exist");
+    expect(r.stdout).toContain("✓ Task 1 done");
+    expect(r.stdout).toContain("All 2 tasks done: lab qemu-img-overlays complete.");
   });
 
   it("computes a hint from what differs", () => {
