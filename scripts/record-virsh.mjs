@@ -81,7 +81,8 @@ function shellSplit(line) {
 const vq = (a) => (a !== "" && /^[A-Za-z0-9_@%+=:,./<>-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, "\\$1")}"`);
 
 function virsh(args, input) {
-  const r = spawnSync("virsh", args, { cwd: join(REC, "work"), env: ENV, input: input ?? "", encoding: "utf8", timeout: 20000 });
+  // stdin from /dev/null unless fed: save/migrate wait forever on an empty pipe
+  const r = spawnSync("virsh", args, { cwd: join(REC, "work"), env: ENV, encoding: "utf8", timeout: 20000, ...(input !== undefined ? { input } : { stdio: ["ignore", "pipe", "pipe"] }) });
   if (r.error) throw new Error(`virsh ${args.join(" ")}: ${r.error.message}`);
   return { stdout: r.stdout, stderr: r.stderr, exit: r.status ?? 1 };
 }

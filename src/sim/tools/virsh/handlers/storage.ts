@@ -146,7 +146,7 @@ const poolDelete = poolAction(
   (n) => `Pool ${n} deleted\n`,
   (v, p) =>
     onPool(v, p, (pp, _c, fs) => {
-      if (pp.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(pp.def)}' is still active`);
+      if (pp.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(pp.def)}' is active`);
       const path = poolPath(pp.def);
       if (fs && path && fs[path]) {
         if (Object.keys(fs).some((k) => k.startsWith(path + "/"))) return lvErr("SYSTEM_ERROR", `cannot remove directory '${path}': Directory not empty`);
