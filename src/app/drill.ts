@@ -155,3 +155,16 @@ export function reviewQueue(count: number, now = new Date()): ReviewItem[] {
   const id = (r: ReviewItem) => (r.kind === "question" ? r.item.q.id : r.drill.id);
   return [...qs, ...ds].sort((a, b) => due(id(a)) - due(id(b)) || (id(a) < id(b) ? -1 : 1)).slice(0, count);
 }
+
+/** Drills missed at least twice in a row, with the note section that teaches them. */
+export function weakDrills(limit = 5): { item: string; tool: string; ref: string; misses: number }[] {
+  const byId = new Map(drillList().map((d) => [d.id, d]));
+  return [...itemStates(readEvents()).values()]
+    .filter((s) => s.kind === "drill" && s.missStreak >= 2 && byId.has(s.item))
+    .sort((a, b) => b.missStreak - a.missStreak)
+    .slice(0, limit)
+    .map((s) => {
+      const d = byId.get(s.item)!;
+      return { item: s.item, tool: d.tool, ref: d.see[0] ?? d.objective, misses: s.missStreak };
+    });
+}

@@ -149,6 +149,16 @@ describe("drills from the command line", () => {
     expect(lpic3(["drill", "grade", "--item", "no-such-drill", "--answer", "x"]).status).toBe(2);
   });
 
+  it("points drills missed repeatedly to the note section that teaches them", () => {
+    const home = tempHome();
+    const env = { LPIC3_HOME: home };
+    const d = (at: string) => JSON.stringify({ v: 1, id: `miss-${at}`, at, t: "drill", item: "virsh-autostart", objective: "351.4", tool: "virsh", answer: "virsh list", correct: false });
+    writeFileSync(join(home, "seed.jsonl"), [d("2026-01-01T09:00:00.000Z"), d("2026-01-01T10:00:00.000Z")].join("\n") + "\n");
+    lpic3(["progress", "import", join(home, "seed.jsonl")], { env });
+    const r = lpic3(["drill", "--due"], { env, input: "virsh list\n" });
+    expect(r.stdout).toContain("virsh-autostart (missed 3×): lpic3 study 351.4 --section start-stop");
+  });
+
   it("runs a drill session from stdin and records the results for stats and review", () => {
     const env = { LPIC3_HOME: tempHome() };
     const r = lpic3(["drill", "--tool", "virsh", "--count", "2", "--seed", "1"], { env, input: "virsh list\nvirsh list\n" });

@@ -113,6 +113,17 @@ export async function runDrills(term: Terminal, items: Drill[], answersFile: str
   } finally {
     if (own) src?.close();
   }
-  if (asked && !lines) term.out(`\n${c.bold("Summary")}: ${right}/${asked} correct (${Math.round((100 * right) / asked)}%)\n`);
+  if (asked && !lines) {
+    term.out(`\n${c.bold("Summary")}: ${right}/${asked} correct (${Math.round((100 * right) / asked)}%)\n`);
+    const { weakDrills } = await import("../../app/drill");
+    const weak = weakDrills(3);
+    if (weak.length) {
+      term.out(`\n${c.bold("Missed more than once")} — worth re-reading:\n`);
+      for (const w of weak) {
+        const [obj, sec] = w.ref.split("#");
+        term.out(`  ${w.item} (missed ${w.misses}×): lpic3 study ${obj}${sec ? ` --section ${sec}` : ""}\n`);
+      }
+    }
+  }
   return { right, asked };
 }
