@@ -177,7 +177,7 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
     if (!machine || machine === "pc") machine = "pc-i440fx-7.2";
     else if (machine === "q35") machine = "pc-q35-7.2";
   }
-  const newOsKids: XmlEl[] = [el("type", { arch, machine }, [osType === "linux" ? "xen" : osType]), ...osKids.filter((k) => k.name !== "type")];
+  const newOsKids: XmlEl[] = [el("type", { arch, machine }, [osType]), ...osKids.filter((k) => k.name !== "type")];
   if (osType === "hvm" && !newOsKids.some((k) => k.name === "boot")) newOsKids.push(el("boot", { dev: "hd" }));
   const os = el("os", { ...(osIn!.attrs) }, order(newOsKids, OS_ORDER, false));
 

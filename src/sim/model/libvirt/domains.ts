@@ -291,12 +291,27 @@ export function createSnapshot(d: Domain, s: Omit<Snapshot, "parent" | "state" |
     creationTime: s.creationTime,
     memory: isActive(d) ? "internal" : "no",
     disks,
-    domain: d.def,
+    domain: copyForSnapshot(d.def),
   };
   d.snapshots.push(snap);
   d.currentSnapshot = snap.name;
   if (s.halt && isActive(d)) shutoffState(conn, d, "from snapshot");
   return snap;
+}
+
+/**
+ * The definition a snapshot keeps (virDomainDefCopy): formatting and re-parsing drops the implicit PS/2
+ * keyboard that x86 guests carry.
+ */
+function copyForSnapshot(def: XmlEl): XmlEl {
+  return {
+    ...def,
+    children: def.children.map((c) =>
+      typeof c === "object" && c.name === "devices"
+        ? { ...c, children: c.children.filter((k) => !(typeof k === "object" && k.name === "input" && k.attrs.type === "keyboard" && k.attrs.bus === "ps2")) }
+        : c,
+    ),
+  };
 }
 
 export function deleteSnapshot(d: Domain, name: string, o: { children?: boolean; childrenOnly?: boolean }): LvError | void {

@@ -58,7 +58,8 @@ export function parseNetworkXml(xmlText: string, o: { driver: DriverKind; uuid: 
     else if (k.name === "ip") {
       const dhcp = child(k, "dhcp");
       const ipKids = kids(k).map((c) => (c.name === "dhcp" ? { ...c, children: orderBy(kids(c), ["range", "host", "bootp"]) } : c));
-      out.push(dhcp ? { ...k, children: ipKids } : k);
+      // virNetworkIPDefFormat always writes an open/close pair
+      out.push({ ...k, children: dhcp ? ipKids : k.children, block: true });
     } else out.push(k);
   }
   let bridge = out.find((k) => k.name === "bridge");

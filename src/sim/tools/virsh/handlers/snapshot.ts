@@ -148,12 +148,20 @@ const snapshotCreateAs: Handler = (v, o) => {
   if (desc.value !== undefined) xml += `  <description>${esc(desc.value)}</description>\n`;
   const memspec = o.strQuiet("memspec");
   if (memspec !== undefined) {
-    const m = /^(?:file=)?([^,]*)(?:,snapshot=(\w+))?$/.exec(memspec);
-    if (!m) {
-      v.error(`unable to parse memspec: ${memspec}`);
-      return false;
+    let file: string | undefined;
+    let snap: string | undefined;
+    for (const [i, part] of memspec.split(",").entries()) {
+      const eq = part.indexOf("=");
+      const key = eq < 0 ? (i === 0 ? "file" : part) : part.slice(0, eq);
+      const val = eq < 0 ? part : part.slice(eq + 1);
+      if (key === "file") file = val;
+      else if (key === "snapshot") snap = val;
+      else {
+        v.error(`unable to parse memspec: ${memspec}`);
+        return false;
+      }
     }
-    xml += `  <memory${m[2] ? ` snapshot='${m[2]}'` : ""}${m[1] ? ` file='${m[1]}'` : ""}/>\n`;
+    xml += `  <memory${snap ? ` snapshot='${snap}'` : ""}${file ? ` file='${file}'` : ""}/>\n`;
   }
   const specs = o.argv("diskspec");
   if (specs.length) {
