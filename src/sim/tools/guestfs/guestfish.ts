@@ -309,7 +309,7 @@ function prepareNew(ctx: ToolContext, world: World, spec: string, n: number): { 
 
 export function runGuestfish(ctx: ToolContext, args: string[]): ToolResult {
   const prog = "guestfish";
-  const r = getoptLong(args, "+a:c:d:Df:h::im:nN:rvVwx", LONGS as unknown as { name: string; arg: "none" | "required" | "optional"; key: string }[], prog);
+  const r = getoptLong(args, "a:c:d:Df:h::im:nN:rvVwx", LONGS as unknown as { name: string; arg: "none" | "required" | "optional"; key: string }[], prog);
   const errEv = r.events.find((e) => e.kind === "error");
   if (errEv && errEv.kind === "error") return { exit: 1, out: [{ fd: 2, text: `${errEv.message}Try \u2018guestfish --help\u2019 for more information.\n` }] };
   const h = new Handle(ctx.world, ctx.host, ctx.cwd);

@@ -1,5 +1,6 @@
 // The libguestfs tools (guestfish, guestmount, virt-*) and virt-install.
 import type { Tool } from "../../shell/tool";
 import { GUESTFISH_TOOL } from "./guestfish";
+import { VIRT_READ_TOOLS } from "./virt";
 
-export const GUESTFS_TOOLS: Tool[] = [GUESTFISH_TOOL];
+export const GUESTFS_TOOLS: Tool[] = [GUESTFISH_TOOL, ...VIRT_READ_TOOLS];
