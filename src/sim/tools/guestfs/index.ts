@@ -1,6 +1,7 @@
 // The libguestfs tools (guestfish, guestmount, virt-*) and virt-install.
 import type { Tool } from "../../shell/tool";
 import { GUESTFISH_TOOL } from "./guestfish";
+import { MOUNT_TOOLS } from "./mount";
 import { VIRT_READ_TOOLS } from "./virt";
 
-export const GUESTFS_TOOLS: Tool[] = [GUESTFISH_TOOL, ...VIRT_READ_TOOLS];
+export const GUESTFS_TOOLS: Tool[] = [GUESTFISH_TOOL, ...VIRT_READ_TOOLS, ...MOUNT_TOOLS];
