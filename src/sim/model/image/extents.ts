@@ -22,6 +22,8 @@ export interface Extent {
   comp?: true;
   /** Allocated, but the image file has a hole there (qcow2 preallocation=metadata). */
   sparse?: true;
+  /** Allocated in the image file but never written (fallocate): the file reads zeroes there. */
+  unwritten?: true;
 }
 
 /** Content equality for reading: data of pattern 0 reads the same as a zero run. */
@@ -32,7 +34,7 @@ export function sameContent(a: Extent | undefined, b: Extent | undefined): boole
 }
 
 const sameRun = (a: Extent, b: Extent) =>
-  a.kind === b.kind && a.pat === b.pat && !!a.comp === !!b.comp && !!a.sparse === !!b.sparse && (a.host === undefined) === (b.host === undefined) && (a.host === undefined || a.host + a.len === b.host);
+  a.kind === b.kind && a.pat === b.pat && !!a.comp === !!b.comp && !!a.sparse === !!b.sparse && !!a.unwritten === !!b.unwritten && (a.host === undefined) === (b.host === undefined) && (a.host === undefined || a.host + a.len === b.host);
 
 /** Merge adjacent runs that continue each other (same content, contiguous in the file). */
 export function normalize(list: Extent[]): Extent[] {

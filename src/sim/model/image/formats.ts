@@ -149,6 +149,18 @@ export const FORMATS: Record<string, FormatInfo> = {
     check: true,
     grain: (i) => i.vhdx?.blockSize ?? 8 << 20,
   },
+  parallels: {
+    name: "parallels",
+    create: [SIZE, { name: "cluster_size", type: "size", help: "Parallels image cluster size", def: "1048576" }],
+    ...no,
+    resize: "grow",
+    check: true,
+    grain: (i) => i.clusterSize ?? 1 << 20,
+  },
+  file: { name: "file", create: FILE_OPTS, ...no, resize: "yes", grain: () => 4096 },
+  dmg: { name: "dmg", ...no, grain: () => 4096 },
+  bochs: { name: "bochs", ...no, grain: () => 4096 },
+  cloop: { name: "cloop", ...no, grain: () => 4096 },
   qcow: {
     name: "qcow",
     create: [
@@ -194,11 +206,13 @@ export interface CreateSpec {
 export interface CreateError {
   message: string;
   leavesEmptyFile: boolean;
+  /** The driver failed with EFBIG: `qemu-img create` words that as "The image size is too large ...". */
+  efbig?: boolean;
 }
 
 export type CreateResult = { image: DiskImage; /** extra files (vmdk extents) by name relative to the image */ extraFiles?: Record<string, DiskImage> } | { error: CreateError };
 
-const fail = (message: string, leavesEmptyFile = false): CreateResult => ({ error: { message, leavesEmptyFile } });
+const fail = (message: string, leavesEmptyFile = false, efbig = false): CreateResult => ({ error: { message, leavesEmptyFile, ...(efbig ? { efbig } : {}) } });
 
 export const isPow2 = (n: number) => n > 0 && Number.isInteger(n) && (n & (n - 1)) === 0 && n === 2 ** Math.round(Math.log2(n));
 
@@ -250,7 +264,7 @@ export function vpcSize(bytes: number, force = false): number | "too-large" {
 }
 
 export function vhdxBlockSize(size: number, requested: number): number {
-  if (requested) return requested;
+  if (requested) return Math.min(256 << 20, Math.max(1 << 20, requested));
   if (size > 32 * 2 ** 40) return 64 << 20;
   if (size > 100 * 2 ** 30) return 32 << 20;
   if (size > 2 ** 30) return 16 << 20;
@@ -281,7 +295,8 @@ export function createImage(spec: CreateSpec): CreateResult {
       const pre = o.preallocation ?? "off";
       if (!["off", "falloc", "full", "metadata"].includes(pre)) return fail(`invalid parameter value: ${pre}`);
       if (pre === "metadata") return fail("Unsupported preallocation mode: metadata", true);
-      if (size > EXT4_MAX_FILE) return fail("The image size is too large for file format 'raw'", true);
+      if (spec.virtualSize > 2 ** 63 - 1024) return fail("Could not resize file: Invalid argument", true);
+      if (size > EXT4_MAX_FILE) return fail("Could not resize file: File too large", true, true);
       let data = firstBlock(size);
       if (pre === "full") data = size > 0 ? [{ off: 0, len: size, kind: "data", pat: 0, host: 0 }] : [];
       else if (pre === "falloc" && size > 4096) data = [...data, { off: 4096, len: size - 4096, kind: "zero", host: 4096 }];
@@ -317,15 +332,14 @@ export function createImage(spec: CreateSpec): CreateResult {
       const header = 512 + roundUp(blocks * 4, 512);
       const isStatic = onOff(o.static);
       const len = isStatic ? header + blocks * (1 << 20) : header;
-      const data: Extent[] = isStatic && size > 0 ? [{ off: 0, len: size, kind: "data", pat: 0, host: header }] : [];
-      return { image: { format: "vdi", ...base, data, fileLength: len, allocated: isStatic ? roundUp(len, 4096) : roundUp(header, 4096), clusterSize: 1 << 20, vdi: { static: isStatic } } };
+      return { image: { format: "vdi", ...base, data: [], fileLength: len, allocated: roundUp(header, 4096), clusterSize: 1 << 20, vdi: { static: isStatic } } };
     }
     case "vpc": {
       const sub = o.subformat ?? "dynamic";
       if (sub !== "dynamic" && sub !== "fixed") return fail(`Parameter 'subformat' does not accept value '${sub}'`, true);
       const real = vpcSize(size, onOff(o.force_size));
-      if (real === "too-large") return fail("Disk size is too large, max size is 2040 GiB", true);
-      if (sub === "fixed") return { image: { format: "vpc", virtualSize: real, data: [], fileLength: real + 512, allocated: 8192, clusterSize: 2 << 20, vpc: { subformat: "fixed" } } };
+      if (real === "too-large") return fail("Disk size is too large, max size is 2040 GiB", true, true);
+      if (sub === "fixed") return { image: { format: "vpc", virtualSize: real, data: [], fileLength: real + 512, allocated: 8192, vpc: { subformat: "fixed" } } };
       const entries = Math.ceil(real / (2 << 20));
       const len = 512 + 1024 + roundUp(entries * 4, 512) + 512;
       return { image: { format: "vpc", virtualSize: real, data: [], fileLength: len, allocated: roundUp(len, 4096), clusterSize: 2 << 20, vpc: { subformat: "dynamic" } } };
@@ -336,7 +350,6 @@ export function createImage(spec: CreateSpec): CreateResult {
       if (size > 64 * 2 ** 40) return fail("Image size too large; max of 64TB", true);
       const req = o.block_size !== undefined ? Number(o.block_size) : 0;
       if (req && !isPow2(req)) return fail("Block size must be a power of two", true);
-      if (req && (req < 1 << 20 || req > 256 << 20)) return fail("Block size must be a multiple of 1 MB, and between 1 MB and 256 MB", true);
       const logSize = o.log_size !== undefined ? Number(o.log_size) : 1 << 20;
       const blockSize = vhdxBlockSize(size, req);
       const fixed = sub === "fixed";
@@ -353,6 +366,12 @@ export function createImage(spec: CreateSpec): CreateResult {
         },
       };
     }
+    case "parallels": {
+      const cs = o.cluster_size !== undefined ? Number(o.cluster_size) : 1 << 20;
+      return { image: { format: "parallels", ...base, fileLength: 1 << 20, allocated: 1 << 20, clusterSize: cs } };
+    }
+    case "file":
+      return { image: { format: "raw", ...base, fileLength: size, allocated: 0 } };
     case "qcow":
       return { image: { format: "qcow", ...base, fileLength: 48 + roundUp(Math.ceil(size / (512 * 4096)) * 8, 512), allocated: 4096, clusterSize: 4096, ...backingOf(spec) } };
     case "luks":
@@ -396,7 +415,8 @@ function createQcow2(spec: CreateSpec, size: number): CreateResult {
   if (extendedL2 && compat === "0.10") return fail("Extended L2 entries are only supported with compatibility level 1.1 and above (use version=v3 or greater)");
   if (o["encrypt.format"] !== undefined || onOff(o.encryption)) return fail("Parameter 'encrypt.key-secret' is required for cipher");
   const l2e = extendedL2 ? 16 : 8;
-  if (sizeToL1({ cs, l2Entry: l2e }, size) > QCOW2_MAX_L1_ENTRIES) return fail("The image size is too large for file format 'qcow2' (try using a larger cluster size)");
+  if (spec.virtualSize > 2 ** 63 - 1024) return fail("Could not resize image: Image size cannot be negative");
+  if (sizeToL1({ cs, l2Entry: l2e }, size) > QCOW2_MAX_L1_ENTRIES) return fail("Could not resize image: Failed to grow the L1 table: File too large", false, true);
   const q: Qcow2Image = freshLayout({ cs, refcountBits, extendedL2, virtualSize: size });
   let data: Extent[] = [];
   if (pre !== "off" && size > 0) data = preallocateQcow2(q, size, pre);
@@ -444,7 +464,7 @@ function preallocateQcow2(q: Qcow2Image, size: number, mode: string, from = 0): 
   const at = refcountArea(q, start, clusters + Math.ceil(clusters / perL2) + 1);
   const host = allocAt(q, at, clusters);
   for (let i = Math.floor(from / cov); i * cov < size; i++) l2ForWrite(q, i);
-  data.push({ off: Math.floor(from / l.cs) * l.cs, len: size - Math.floor(from / l.cs) * l.cs, kind: "data", pat: 0, host });
+  data.push({ off: Math.floor(from / l.cs) * l.cs, len: size - Math.floor(from / l.cs) * l.cs, kind: "data", pat: 0, host, ...(mode === "falloc" ? { unwritten: true as const } : {}) });
   return data;
 }
 
@@ -474,7 +494,6 @@ function createVmdk(spec: CreateSpec, size: number): CreateResult {
   if (!["monolithicSparse", "monolithicFlat", "twoGbMaxExtentSparse", "twoGbMaxExtentFlat", "streamOptimized"].includes(sub)) return fail(`invalid parameter value: ${sub}`);
   if (!["ide", "lsilogic", "buslogic", "legacyESX"].includes(adapter)) return fail(`invalid parameter value: ${adapter}`);
   if (onOff(o.compat6) && o.hwversion !== undefined && o.hwversion !== "undefined") return fail("compat6 cannot be enabled with hwversion set");
-  if (spec.backingFormat !== undefined && spec.backingFormat !== "vmdk") return fail("Backing file format must be 'vmdk'"); // checked before opening the backing file by qemu
   const cid = cidFrom(spec.seed ?? size);
   const sparseLen = (bytes: number) => {
     const grains = Math.ceil(bytes / 65536);
@@ -520,7 +539,7 @@ function createVmdk(spec: CreateSpec, size: number): CreateResult {
       : { format: "vmdk", virtualSize: e.virtualSize, fileLength: sparseLen(e.virtualSize), allocated: sparseAlloc(e.virtualSize), clusterSize: 65536, data: [], vmdk: meta("monolithicSparse", []) };
   }
   const descLen = 300 + extents.length * 40;
-  return { image: { format: "vmdk", virtualSize: size, data: [], fileLength: descLen, allocated: 4096, vmdk: meta(sub, extents), ...backingOf(spec) }, extraFiles };
+  return { image: { format: "vmdk", virtualSize: size, data: [], fileLength: descLen, allocated: 4096, ...(flat ? {} : { clusterSize: 65536 }), vmdk: meta(sub, extents), ...backingOf(spec) }, extraFiles };
 }
 
 /** qcow2 preallocation is exported for resize --preallocation. */

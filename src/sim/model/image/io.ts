@@ -17,7 +17,22 @@ export interface ReadRun {
 }
 
 /** Formats whose unallocated ranges are holes of a plain file rather than "look in the backing file". */
-export const isFlat = (img: DiskImage) => img.format === "raw" || img.format === "luks" || (img.format === "vpc" && img.vpc?.subformat === "fixed");
+export const isFlat = (img: DiskImage) => flatBase(img) !== undefined;
+
+/**
+ * Where guest offset 0 sits in the file for images stored flat (raw, fixed VHD, static VDI, flat VMDK
+ * extents); undefined for images that allocate as they go.
+ */
+export function flatBase(img: DiskImage): number | undefined {
+  if (img.format === "raw" || img.format === "luks" || img.format === "file") return 0;
+  if (img.format === "vpc" && img.vpc?.subformat === "fixed") return 0;
+  if (img.format === "vdi" && img.vdi?.static) return img.fileLength - Math.ceil(img.virtualSize / (1 << 20)) * (1 << 20);
+  if (img.format === "vmdk" && img.vmdk && /Flat$/.test(img.vmdk.createType)) return 0;
+  return undefined;
+}
+
+/** Flat formats whose driver reports every block as allocated data (the file's holes then read as zero). */
+export const allocatedFlat = (img: DiskImage) => (img.format === "vdi" && !!img.vdi?.static) || (img.format === "vmdk" && !!img.vmdk && /Flat$/.test(img.vmdk.createType));
 
 /** Read [start, end) of a chain (top first): runs in order, covering the range. */
 export function readChain(chain: readonly DiskImage[], start: number, end: number, depth = 0): ReadRun[] {
@@ -244,17 +259,20 @@ export function writeImage(chain: readonly DiskImage[], off: number, len: number
 function writeData(chain: readonly DiskImage[], off: number, end: number, run: Omit<Extent, "off" | "len">): DiskImage {
   const w = workOn(chain[0]!);
   const img = w.img;
-  const g = isFlat(img) ? 4096 : grainOf(img);
-  const [a0, b0] = alignOut(off, end, g);
-  const a = a0;
+  const base = flatBase(img);
+  const g = base !== undefined ? 4096 : grainOf(img);
+  // flat files allocate whole filesystem blocks, counted in file offsets
+  const [a0, b0] = base !== undefined ? alignOut(off + base, end + base, g).map((x) => x - base) as [number, number] : alignOut(off, end, g);
+  const a = Math.max(0, a0);
   const b = Math.min(b0, img.virtualSize);
   // new content for the whole grains: what was there (or below, for copy-on-write), then the write
   const runs = overwrite(normalize(currentContent(chain, img, a, b)), off, end, [{ ...run, off, len: end - off } as Extent]);
   const g0 = Math.floor(a / g);
   const g1 = Math.ceil(b / g);
   let placed: Extent[];
-  if (isFlat(img)) {
-    placed = runs.map((r) => ({ ...r, host: r.off }));
+  void g1;
+  if (base !== undefined) {
+    placed = runs.map((r) => ({ ...r, host: r.off + base }));
     img.allocated += bytesNewlyAllocated(img.data, a, b);
   } else if (w.q) placed = placeRuns(runs, mapQcow2Clusters(w, g0, g1), g0, g);
   else placed = placeRuns(runs, mapAppendGrains(img, g0, g1, g), g0, g);

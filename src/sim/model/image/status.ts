@@ -2,7 +2,7 @@
 // whether it is allocated, reads as zero, holds data, and where in which file it lives. `qemu-img map`,
 // `compare -s` and `convert` decide everything from these flags.
 import type { DiskImage } from "../image";
-import { isFlat, readChain } from "./io";
+import { allocatedFlat, flatBase, readChain } from "./io";
 
 export interface StatusRun {
   off: number;
@@ -37,15 +37,14 @@ export function blockStatus(chain: readonly DiskImage[], start: number, end: num
     let s: StatusRun;
     const e = r.ext;
     if (img.format === "vhdx") s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: false, data: true };
-    else if (r.hole) s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: true, data: false, offset: r.off };
+    else if (r.hole) s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: true, data: allocatedFlat(img), offset: r.off + (flatBase(img) ?? 0) };
     else if (!e) {
       // allocated nowhere: zero at the bottom of the chain (vdi and vpc report their unallocated blocks as zero)
       const own = img.format === "vdi" || img.format === "vpc";
       s = { off: r.off, len: r.len, depth: r.depth, allocated: own, zero: true, data: false };
     } else if (e.kind === "zero") s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: true, data: false, ...(e.host !== undefined ? { offset: e.host } : {}) };
     else if (e.comp) s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: false, data: true };
-    else s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: !!e.sparse && prealloc[r.depth]! , data: true, ...(e.host !== undefined ? { offset: e.host } : {}) };
-    if (isFlat(img) && s.data && s.offset === undefined) s.offset = r.off;
+    else s = { off: r.off, len: r.len, depth: r.depth, allocated: true, zero: (!!e.sparse || !!e.unwritten) && prealloc[r.depth]!, data: true, ...(e.host !== undefined ? { offset: e.host } : {}) };
     const last = out[out.length - 1];
     if (
       last &&

@@ -258,7 +258,13 @@ export function bitmapCommand(run: Run, argv: string[]): number {
   const layer = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: true, noBacking: true })[0]!;
   if (layer.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
   let source = layer.image;
-  if (a.has("b")) source = run.open(a.get("b")!, { ...(a.get("F") !== undefined ? { format: a.get("F")! } : {}), noBacking: true })[0]!.image;
+  if (a.has("b")) {
+    const src = run.tryOpen(a.get("b")!, { ...(a.get("F") !== undefined ? { format: a.get("F")! } : {}), noBacking: true });
+    if (!src.ok) return run.fail(src.message);
+    // the image is already open for writing: opening it again for reading collides with our own lock
+    if (src.chain[0]!.abs === layer.abs) return run.fail(`Could not open '${a.get("b")}': Failed to get shared "write" lock\nIs another process using the image [${a.get("b")}]?`);
+    source = src.chain[0]!.image;
+  }
   let img = layer.image;
   let list = [...(img.qcow2?.bitmaps ?? [])];
   const node = `#block${100 + (run.world.seq % 400)}`;

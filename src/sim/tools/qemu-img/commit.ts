@@ -11,12 +11,18 @@ import { combinePath, RAW_PROBE_WARNING, type Layer } from "./open";
 import { Progress } from "./progress";
 import type { Run } from "./run";
 import { cvtnum } from "./size";
+import { resizeCommandCore } from "./resize";
 import { ALL_DRIVERS } from "../../model/image/formats";
 
 /** Copy [everything allocated in chain[0..baseIdx-1]] into chain[baseIdx], in offset order. */
 function commitInto(chain: DiskImage[], baseIdx: number): DiskImage {
   let base = chain[baseIdx]!;
   const above = chain.slice(0, baseIdx);
+  // the commit job grows a smaller base to the top image's size first
+  if (base.virtualSize < chain[0]!.virtualSize) {
+    const grown = base.format === "qcow2" ? resizeCommandCore(base, chain[0]!.virtualSize) : { ...base, virtualSize: chain[0]!.virtualSize, fileLength: base.format === "raw" ? chain[0]!.virtualSize : base.fileLength };
+    if (typeof grown !== "string") base = grown;
+  }
   const size = Math.min(chain[0]!.virtualSize, base.virtualSize);
   const runs = readChain(above, 0, size).filter((r) => r.ext);
   const below = chain.slice(baseIdx + 1);

@@ -195,7 +195,8 @@ export function convertCommand(run: Run, argv: string[]): number {
     targetLayer = t.chain[0]!;
     targetChain = t.chain.slice(1).map((l) => l.image);
     target = made;
-    zeroInit = minSparse > 0 && bf === undefined && !(made.vdi?.static || (made.format === "vpc" && made.vpc?.subformat === "fixed") || opts.preallocation === "full");
+    // a new file reads as zeroes (bdrv_has_zero_init), preallocated or not
+    zeroInit = minSparse > 0 && bf === undefined;
   } else {
     const cache = a.get("t");
     if (cache !== undefined && !CACHE_MODES.includes(cache)) return fail(`Invalid cache option: ${cache}`);
@@ -293,7 +294,7 @@ export function ddCommand(run: Run, argv: string[]): number {
     const eq = arg.indexOf("=");
     const key = eq < 0 ? undefined : arg.slice(0, eq);
     const val = arg.slice(eq + 1);
-    if (key === undefined || !["bs", "count", "if", "of", "skip"].includes(key)) return run.fail(`unrecognized operand ${arg}`);
+    if (key === undefined || !["bs", "count", "if", "of", "skip"].includes(key)) return run.fail(`unrecognized operand ${key ?? arg}`);
     if (key === "bs") {
       const c = cvtnum("bs", val, 1n, 2147483647n);
       if (!c.ok) {

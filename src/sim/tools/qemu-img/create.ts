@@ -84,6 +84,7 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
   if (!r.quiet) run.stdout(`Formatting '${r.filename}', fmt=${r.fmt} ${formatOptions(descs, parsed)}\n`);
 
   // the protocol layer creates the file first
+  if (r.filename === "") return "Could not create '': No such file or directory";
   const abs = resolvePath(run.cwd, r.filename);
   const parent = stat(run.fs, dirname(abs));
   if (!parent || parent.kind !== "dir") return `Could not create '${r.filename}': No such file or directory`;
@@ -91,6 +92,10 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
   if (existing?.kind === "dir") return `Could not create '${r.filename}': Is a directory`;
   if (existing?.kind === "file" && existing.lock) return `Failed to get "write" lock\nIs another process using the image [${r.filename}]?`;
   const size = Number(parsed.numbers.get("size")!);
+  if (r.fmt === "vmdk" && backing !== undefined) {
+    const b = run.tryOpen(combinePath(r.filename, backing), { forceShare: true, noBacking: true });
+    if (b.ok && b.chain[0]!.format !== "vmdk") return "backing_file must be a vmdk image";
+  }
   const opts = modelOptions(parsed, descs);
   const slash = r.filename.lastIndexOf("/");
   const res = createImage({
@@ -104,6 +109,7 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
   });
   if ("error" in res) {
     if (res.error.leavesEmptyFile) writeEmpty(run, abs);
+    if (res.error.efbig) return `The image size is too large for file format '${r.fmt}'${descs.some((d) => d.name === "cluster_size") ? " (try using a larger cluster size)" : ""}`;
     return res.error.message;
   }
   run.saveImage(abs, res.image);

@@ -19,6 +19,7 @@ function main(run: Run, args: string[]): number {
   ]);
   for (const o of g.opts) {
     if (o.key === "h") run.help();
+    if (o.key === "T") for (const w of traceWarnings(o.arg!)) run.report(w);
     if (o.key === "V") {
       run.stdout(VERSION_BANNER);
       return 0;
@@ -29,6 +30,16 @@ function main(run: Run, args: string[]): number {
   const sub = SUBCOMMANDS.find((s) => s.name === cmd);
   if (!sub) run.usage(`Command not found: ${cmd}`);
   return sub.run(run, [cmd, ...rest]);
+}
+
+/** -T/--trace: "[enable=]PATTERN[,events=FILE][,file=FILE]"; unknown events only draw a warning. */
+function traceWarnings(spec: string): string[] {
+  const out: string[] = [];
+  for (const part of spec.split(",")) {
+    const [k, v] = part.includes("=") ? (part.split("=", 2) as [string, string]) : ["enable", part];
+    if (k === "enable" && v && !/\*/.test(v)) out.push(`warning: trace event '${v}' does not exist`);
+  }
+  return out;
 }
 
 export const qemuImg: Tool = {

@@ -340,8 +340,9 @@ export function compareCommand(run: Run, argv: string[]): number {
     const x = s1[i]!;
     const y = s2[j]!;
     let end = Math.min(x.off + x.len, y.off + y.len);
-    const eof1 = x.eof && x.off + x.len === end;
-    const eof2 = y.eof && y.off + y.len === end;
+    // each image reports EOF when its own run reaches its end, before the chunk is cut to the shorter one
+    const eof1 = x.eof;
+    const eof2 = y.eof;
     if (a.has("s") && (x.allocated !== y.allocated || x.zero !== y.zero || x.data !== y.data || (x.offset === undefined) !== (y.offset === undefined) || eof1 !== eof2)) {
       say(`Strict mode: Offset ${off} block status mismatch!\n`);
       return finish(1);

@@ -13,35 +13,50 @@ import { cvtnum } from "./size";
 import { imageOpts } from "./info";
 
 /** qcow2_refcount_metadata_size(): refcount blocks and table for `clusters` clusters, as a fixed point. */
-export function refcountMetadataSize(clusters: number, cs: number, refcountOrder: number): number {
-  const perTable = cs / 8;
-  const perBlock = (cs * 8) / 2 ** refcountOrder;
-  let table = 0;
-  let blocks = 0;
-  let n = 0;
-  let last: number;
+export function refcountMetadataSize(clusters: bigint, cs: bigint, refcountOrder: number): bigint {
+  const perTable = cs / 8n;
+  const perBlock = (cs * 8n) / 2n ** BigInt(refcountOrder);
+  const ceil = (a: bigint, b: bigint) => (a + b - 1n) / b;
+  let table = 0n;
+  let blocks = 0n;
+  let n = 0n;
+  let last: bigint;
   do {
     last = n;
-    blocks = Math.ceil((clusters + table + blocks) / perBlock);
-    table = Math.ceil(blocks / perTable);
+    blocks = ceil(clusters + table + blocks, perBlock);
+    table = ceil(blocks, perTable);
     n = clusters + blocks + table;
   } while (n !== last);
   return (blocks + table) * cs;
 }
 
 /** qcow2_calc_prealloc_size(): file size of a fully allocated qcow2 image of `total` bytes. */
-export function qcow2PreallocSize(total: number, cs: number, refcountOrder: number, extendedL2: boolean): number {
-  const l2e = extendedL2 ? 16 : 8;
-  const aligned = roundUp(total, cs);
+export function qcow2PreallocSize(total: bigint, cs: bigint, refcountOrder: number, extendedL2: boolean): bigint {
+  const l2e = extendedL2 ? 16n : 8n;
+  const up = (a: bigint, b: bigint) => ((a + b - 1n) / b) * b;
+  const aligned = up(total, cs);
   let meta = cs;
   let nl2e = aligned / cs;
-  nl2e = roundUp(nl2e, cs / l2e);
+  nl2e = up(nl2e, cs / l2e);
   meta += nl2e * l2e;
   let nl1e = (nl2e * l2e) / cs;
-  nl1e = roundUp(nl1e, cs / 8);
-  meta += nl1e * 8;
+  nl1e = up(nl1e, cs / 8n);
+  meta += nl1e * 8n;
   meta += refcountMetadataSize((meta + aligned) / cs, cs, refcountOrder);
   return meta + aligned;
+}
+
+/** qcow2_get_persistent_dirty_bitmap_size(): clusters for every bitmap, its table and the directory. */
+function bitmapsSize(img: DiskImage, cs: number): number {
+  let total = 0;
+  let dir = 0;
+  for (const b of img.qcow2?.bitmaps ?? []) {
+    const bytes = Math.ceil(Math.ceil(img.virtualSize / b.granularity) / 8);
+    const clusters = Math.ceil(bytes / cs);
+    total += clusters * cs + Math.ceil((clusters * 8) / cs) * cs;
+    dir += Math.ceil((24 + Buffer.byteLength(b.name)) / 8) * 8;
+  }
+  return total + Math.ceil(dir / cs) * cs;
 }
 
 export function measureCommand(run: Run, argv: string[]): number {
@@ -111,11 +126,11 @@ export function measureCommand(run: Run, argv: string[]): number {
   }
   const o = modelOptions(parsed, descs);
   const virtual = src ? src[0]!.virtualSize : Number(size!);
-  let required: number;
-  let full: number;
+  let required: bigint;
+  let full: bigint;
   let bitmaps: number | undefined;
   if (outFmt === "raw") {
-    required = src ? virtual : roundUp(Number(o.size ?? size ?? 0n), 512);
+    required = src ? BigInt(virtual) : ((BigInt(o.size ?? String(size ?? 0n)) + 511n) / 512n) * 512n;
     full = required;
   } else {
     const extL2 = o.extended_l2 === "on";
@@ -128,12 +143,14 @@ export function measureCommand(run: Run, argv: string[]): number {
     if (!(rbits > 0 && rbits <= 64 && (rbits & (rbits - 1)) === 0)) return run.fail("Refcount width must be a power of two and may not exceed 64 bits");
     const prealloc = o.preallocation ?? "off";
     if (!["off", "metadata", "falloc", "full"].includes(prealloc)) return run.fail(`Parameter 'preallocation' does not accept value '${prealloc}'`);
-    let vs = roundUp(src ? virtual : Number(o.size ?? size ?? 0n), cs);
-    const l2e = extL2 ? 16 : 8;
-    if (Math.ceil(vs / cs / (cs / l2e)) * 8 > 32 << 20) return run.fail("The image size is too large (try using a larger cluster size)");
-    let need = 0;
+    const bcs = BigInt(cs);
+    const raw = src ? BigInt(virtual) : BigInt(o.size ?? String(size ?? 0n));
+    let vs = ((raw + bcs - 1n) / bcs) * bcs;
+    const l2e = extL2 ? 16n : 8n;
+    if (((vs / bcs + bcs / l2e - 1n) / (bcs / l2e)) * 8n > 32n << 20n) return run.fail("The image size is too large (try using a larger cluster size)");
+    let need = 0n;
     if (src) {
-      vs = roundUp(virtual, cs);
+      vs = BigInt(roundUp(virtual, cs));
       if (o.backing_file !== undefined) need = vs;
       else {
         let offset = 0;
@@ -146,15 +163,15 @@ export function measureCommand(run: Run, argv: string[]): number {
           }
           if (s.data && s.allocated) {
             const end = roundUp(s.off + s.len, cs);
-            need += (start % cs) + (end - start);
+            need += BigInt((start % cs) + (end - start));
             offset = end;
           } else offset = s.off + s.len;
         }
       }
-      bitmaps = version >= 3 && src[0]!.format === "qcow2" ? 0 : undefined;
+      bitmaps = version >= 3 && src[0]!.format === "qcow2" ? bitmapsSize(src[0]!, cs) : undefined;
     }
     if (prealloc === "full" || prealloc === "falloc") need = vs;
-    full = qcow2PreallocSize(vs, cs, Math.log2(rbits), extL2);
+    full = qcow2PreallocSize(vs, bcs, Math.log2(rbits), extL2);
     required = full - vs + need;
   }
   if (output === "human") {

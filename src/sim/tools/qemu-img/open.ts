@@ -52,9 +52,24 @@ export function combinePath(base: string, rel: string): string {
   return base.slice(0, slash + 1) + rel;
 }
 
+/** Pattern prefix of a raw run that holds a whole image's bytes (see rawView). */
+const IMAGE_BYTES = "image:";
+
+/** The image a file really holds: a raw file that is a byte copy of another image is that image. */
+export function imageOf(node: FileNode): DiskImage | undefined {
+  const img = node.image;
+  const first = img?.format === "raw" ? img.data?.[0] : undefined;
+  if (!img || !first || first.off !== 0 || typeof first.pat !== "string" || !first.pat.startsWith(IMAGE_BYTES)) return img;
+  try {
+    return JSON.parse(first.pat.slice(IMAGE_BYTES.length)) as DiskImage;
+  } catch {
+    return img;
+  }
+}
+
 /** The driver QEMU's probe picks for a file's content. */
 export function probeFormat(node: FileNode): string {
-  const img = node.image;
+  const img = imageOf(node);
   if (!img) return "raw";
   if (img.format === "vpc" && img.vpc?.subformat === "fixed") return "raw";
   if (img.format === "luks") return "luks";
@@ -63,18 +78,19 @@ export function probeFormat(node: FileNode): string {
 
 /** A plain file's bytes as a raw image (text files, or any image opened with -f raw). */
 export function rawView(node: FileNode, tag: string): DiskImage {
-  const img = node.image;
+  const img = imageOf(node);
   const len = img ? img.fileLength : Buffer.byteLength(node.content, "utf8");
   const size = roundUp(len, 512);
   if (!img) {
     const data: Extent[] = len > 0 ? [{ off: 0, len, kind: "data", pat: `text:${hashText(node.content)}`, host: 0 }] : [];
-    if (len > 0 && size > len) data.push({ off: len, len: size - len, kind: "data", pat: 0, host: len });
     return { format: "raw", virtualSize: size, fileLength: len, allocated: len > 0 ? roundUp(len, 4096) : 0, data };
   }
   if (img.format === "raw") return img;
-  // the container's bytes: its metadata, then the data clusters where they sit in the file
+  // the container's bytes: its metadata (which carries the whole image, so that a byte copy of the file
+  // is that image again), then the data clusters where they sit in the file
+  void tag;
   const data: Extent[] = [];
-  const meta = (off: number, n: number) => n > 0 && data.push({ off, len: n, kind: "data", pat: `${img.format}-meta:${tag}:${off}`, host: off });
+  const meta = (off: number, n: number) => n > 0 && data.push({ off, len: n, kind: "data", pat: `${IMAGE_BYTES}${JSON.stringify(img)}`, host: off });
   const placed = (img.data ?? []).filter((e) => e.host !== undefined && e.kind === "data" && !e.sparse).sort((a, b) => a.host! - b.host!);
   let cur = 0;
   const headerEnd = Math.min(len, metaEnd(img));
@@ -107,7 +123,8 @@ function hashText(s: string): string {
 /** Why a file cannot be read as format `fmt` (what the driver's open says). */
 export function formatMismatch(fmt: string, node: FileNode): string | undefined {
   const actual = probeFormat(node);
-  const real = node.image?.format ?? "raw";
+  const image = imageOf(node);
+  const real = image?.format ?? "raw";
   if (fmt === "raw" || fmt === "file") return undefined;
   if (fmt === real && !(fmt === "vpc" && actual === "raw" && false)) return undefined;
   if (fmt === "vpc" && real === "vpc") return undefined;
@@ -117,7 +134,8 @@ export function formatMismatch(fmt: string, node: FileNode): string | undefined 
     case "vmdk":
       return "invalid VMDK image descriptor";
     case "vdi":
-      return real === "qcow2" ? "Unsupported VDI image size (size is 0x73746e756f636665, max supported is 0x1fffff8000000)" : "Image not in VDI format (bad signature 00000000)";
+      // qcow2's feature-name table sits where VDI keeps its disk size, unless a backing format extension comes first
+      return real === "qcow2" && image?.qcow2?.compat === "1.1" && image.backingFormat === undefined ? "Unsupported VDI image size (size is 0x73746e756f636665, max supported is 0x1fffff8000000)" : "Image not in VDI format (bad signature 00000000)";
     case "vpc":
       return "invalid VPC image";
     case "vhdx":
@@ -143,7 +161,7 @@ export function formatMismatch(fmt: string, node: FileNode): string | undefined 
 
 /** The view a driver gives of a file. */
 function viewAs(fmt: string, node: FileNode, tag: string): { image: DiskImage; native: boolean } {
-  const img = node.image;
+  const img = imageOf(node);
   if (fmt === "raw" || fmt === "file" || !img) return { image: rawView(node, tag), native: !!img && img.format === "raw" };
   if (fmt === "vpc" && img.format === "vpc" && img.vpc?.subformat === "fixed") return { image: img, native: true };
   return { image: img, native: true };
@@ -200,13 +218,17 @@ function loopError(o: Opener, name: string, chain: Layer[], next: string, nextAb
     if (chain.length === 1) return failure(name, `Could not open backing file: Failed to get shared "write" lock\nIs another process using the image [${next}]?`, warnings);
     return failure(name, `Failed to get "write" lock\nIs another process using the image [${name}]?`, warnings);
   }
-  // 1024 descriptors: the 1016th image in the chain fails
-  const depth = 1015;
-  const cycleStart = chain.findIndex((l) => l.abs === nextAbs);
-  const cycle = chain.slice(cycleStart).map((l) => l.name);
-  cycle[0] = next;
-  const failing = cycle[(depth - cycleStart) % cycle.length]!;
-  return failure(name, `${"Could not open backing file: ".repeat(depth)}Could not open '${failing}': Too many open files`, warnings);
+  // with 1024 descriptors the 1017th image of the chain cannot be opened; names keep growing as each
+  // backing file name is taken relative to the previous one
+  const DEPTH = 1016;
+  const backingOf = new Map(chain.map((l) => [l.abs, l.image.backingFile ?? ""]));
+  let cur = next;
+  for (let d = chain.length; d < DEPTH; d++) {
+    if (cur.length >= 4096) return failure(name, `${"Could not open backing file: ".repeat(d)}Could not open '${cur}': File name too long`, warnings);
+    cur = combinePath(cur, backingOf.get(resolvePath(o.cwd, cur)) ?? "");
+  }
+  if (cur.length >= 4096) return failure(name, `${"Could not open backing file: ".repeat(DEPTH)}Could not open '${cur}': File name too long`, warnings);
+  return failure(name, `${"Could not open backing file: ".repeat(DEPTH)}Could not open '${cur}': Too many open files`, warnings);
 }
 
 const failure = (name: string, bare: string, warnings: string[]): OpenResult => ({ ok: false, message: `Could not open '${name}': ${bare}`, bare, warnings });

@@ -1,6 +1,6 @@
 // qemu-img resize: absolute and +/- relative sizes, --shrink, --preallocation, per-format support.
 import type { DiskImage } from "../../model/image";
-import { overwrite, truncate, within } from "../../model/image/extents";
+import { overwrite, truncate, within, type Extent } from "../../model/image/extents";
 import { growL1, preallocateQcow2, qcow2Allocated, roundUp } from "../../model/image/formats";
 import { addRef, sizeToL1, lastUsed, type Qcow2Image } from "../../model/image/qcow2";
 import { imageOpts } from "./info";
@@ -12,21 +12,49 @@ const PREALLOC = ["off", "metadata", "falloc", "full"];
 const EXT4_MAX_FILE = 17592186040320;
 const QCOW2_MAX_L1_ENTRIES = (32 << 20) / 8;
 
-/** Resize a plain file holding a raw image (or any image seen as raw): the file gets exactly `size` bytes. */
+/**
+ * Resize a plain file holding a raw image (or any image seen as raw): the file gets exactly `size` bytes.
+ * The filesystem keeps whole 4 KiB blocks: a block cut by a shrink stays allocated, and fallocate or a
+ * full preallocation starts at the block that holds the old end of file.
+ */
 function resizeRaw(img: DiskImage, size: number, prealloc: string): DiskImage {
-  const old = img.virtualSize;
+  const oldLen = img.fileLength;
   let data = img.data ?? [];
   let allocated = img.allocated;
-  if (size < old) {
-    const dropped = within(data, size, old).reduce((n, e) => n + (e.host !== undefined ? e.len : 0), 0);
+  if (size < oldLen) {
+    const dropped = within(data, size, img.virtualSize).reduce((n, e) => n + (e.host !== undefined ? e.len : 0), 0);
+    const tail = within(data, size - 1, size)[0];
     data = truncate(data, size);
+    const blockEnd = Math.ceil(size / 4096) * 4096;
+    if (tail?.kind === "data" && blockEnd > size) data = [...data, { off: size, len: blockEnd - size, kind: "data", pat: 0, host: size }];
     allocated = Math.max(0, allocated - dropped);
-  } else if (prealloc === "full" || prealloc === "falloc") {
-    const grown = roundUp(size, 512) - old;
-    data = overwrite(data, old, old + grown, [prealloc === "full" ? { off: old, len: grown, kind: "data", pat: 0, host: old } : { off: old, len: grown, kind: "zero", host: old }]);
-    allocated += roundUp(grown, 4096);
+  } else if (size > oldLen && (prealloc === "full" || prealloc === "falloc")) {
+    const end = Math.ceil(size / 512) * 512;
+    if (prealloc === "full") {
+      const from = Math.floor(oldLen / 4096) * 4096;
+      const keep: Extent[] = within(data, from, oldLen).map((e) => (e.kind === "data" ? e : { ...e, kind: "data" as const, pat: 0, host: e.off }));
+      const holes = holesIn(keep, from, oldLen).map(([o, n]) => ({ off: o, len: n, kind: "data" as const, pat: 0, host: o }));
+      data = overwrite(data, from, end, [...keep, ...holes, { off: oldLen, len: end - oldLen, kind: "data", pat: 0, host: oldLen }].sort((x, y) => x.off - y.off));
+    } else {
+      const held = within(data, oldLen, end);
+      const fill = holesIn(held, oldLen, end).map(([o, n]) => ({ off: o, len: n, kind: "zero" as const, host: o }));
+      data = overwrite(data, oldLen, end, [...held, ...fill].sort((x, y) => x.off - y.off));
+    }
+    allocated += roundUp(size - oldLen, 4096);
   }
   return { ...img, virtualSize: roundUp(size, 512), fileLength: size, data, allocated };
+}
+
+/** The gaps between sorted runs inside [start, end). */
+function holesIn(runs: { off: number; len: number }[], start: number, end: number): [number, number][] {
+  const out: [number, number][] = [];
+  let cur = start;
+  for (const r of runs) {
+    if (r.off > cur) out.push([cur, r.off - cur]);
+    cur = Math.max(cur, r.off + r.len);
+  }
+  if (cur < end) out.push([cur, end - cur]);
+  return out;
 }
 
 function working(img: DiskImage): Qcow2Image {
