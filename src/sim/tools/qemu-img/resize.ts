@@ -34,7 +34,8 @@ function resizeRaw(img: DiskImage, size: number, prealloc: string): DiskImage {
       const from = Math.floor(oldLen / 4096) * 4096;
       const keep: Extent[] = within(data, from, oldLen).map((e) => (e.kind === "data" ? e : { ...e, kind: "data" as const, pat: 0, host: e.off }));
       const holes = holesIn(keep, from, oldLen).map(([o, n]) => ({ off: o, len: n, kind: "data" as const, pat: 0, host: o }));
-      data = overwrite(data, from, end, [...keep, ...holes, { off: oldLen, len: end - oldLen, kind: "data", pat: 0, host: oldLen }].sort((x, y) => x.off - y.off));
+      const grown: Extent = { off: oldLen, len: end - oldLen, kind: "data", pat: 0, host: oldLen };
+      data = overwrite(data, from, end, [...keep, ...holes, grown].sort((x, y) => x.off - y.off));
     } else {
       const held = within(data, oldLen, end);
       const fill = holesIn(held, oldLen, end).map(([o, n]) => ({ off: o, len: n, kind: "zero" as const, host: o }));
