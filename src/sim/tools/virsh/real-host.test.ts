@@ -135,3 +135,18 @@ describe("virsh's interactive shell", () => {
     expect(r[0]!.stderr).toBe("error: unknown command: 'bogus'\n");
   });
 });
+
+describe("virsh edit", () => {
+  it("opens the editor on the XML and defines what comes back", () => {
+    const s = session("kvm", { editor: (text) => text.replace("<memory unit='KiB'>8388608</memory>", "<memory unit='KiB'>4194304</memory>").replace("<currentMemory unit='KiB'>8388608</currentMemory>", "<currentMemory unit='KiB'>4194304</currentMemory>") });
+    expect(sh(s, "virsh edit win10").stdout).toBe("Domain 'win10' XML configuration edited.\n\n");
+    expect(sh(s, "virsh dominfo win10").stdout).toContain("Max memory:     4194304 KiB\n");
+    const s2 = session("kvm", { editor: (text) => text });
+    expect(sh(s2, "virsh net-edit default").stdout).toBe("Network default XML configuration not changed.\n\n");
+    const s3 = session("kvm", { editor: (text) => text.replace("</name>", "") });
+    const bad = sh(s3, "virsh edit win10");
+    expect(bad.exit).toBe(1);
+    expect(bad.stderr).toContain("Opening and ending tag mismatch");
+    expect(sh(session("kvm"), "virsh edit win10").stderr).toContain("no $EDITOR");
+  });
+});

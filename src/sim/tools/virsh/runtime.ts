@@ -155,7 +155,15 @@ export class Virsh {
     return this.mutate((c, fs) => {
       // look the domain up in the base array: touching every element of a draft would draft them all
       const i = (original(c.domains) ?? c.domains).findIndex((x) => x.uuid === dom.uuid);
-      return fn(c.domains[i]!, c, fs);
+      const d = c.domains[i]!;
+      // definitions are immutable trees that transitions replace whole: hand them over as plain objects, so
+      // reading them does not create a draft proxy for every element
+      const base = original(d);
+      if (base) {
+        d.def = { ...base.def };
+        if (base.newDef) d.newDef = { ...base.newDef };
+      }
+      return fn(d, c, fs);
     });
   }
 
