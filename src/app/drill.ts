@@ -56,8 +56,22 @@ export function drillStart(d: Drill): World {
   return w;
 }
 
+/** Runs are pure functions of (start world, script, host): the reference's run is computed once per drill. */
+const runs = new WeakMap<World, Map<string, ReturnType<Runner>>>();
+const cachedRunner: Runner = (world, script, host) => {
+  let m = runs.get(world);
+  if (!m) runs.set(world, (m = new Map()));
+  const key = `${host ?? ""}\u0000${script}`;
+  let r = m.get(key);
+  if (!r) {
+    r = drillRunner(world, script, host);
+    m.set(key, r);
+  }
+  return r;
+};
+
 export function gradeAnswer(d: Drill, answer: string): DrillGrade {
-  return gradeDrill(drillStart(d), { answer: d.answer, grade: d.grade, mask: d.mask, ignorePaths: d.ignorePaths, ...(d.host ? { host: d.host } : {}) }, answer, drillRunner);
+  return gradeDrill(drillStart(d), { answer: d.answer, grade: d.grade, mask: d.mask, ignorePaths: d.ignorePaths, ...(d.host ? { host: d.host } : {}) }, answer, cachedRunner);
 }
 
 /** Grade and record in the progress log (an interactive or piped drill). */
