@@ -1,23 +1,27 @@
-// Keeping disk images in step with libvirt: internal snapshots of a domain's qcow2 disks live in the images,
-// where `qemu-img snapshot -l` sees them.
-import type { DiskImage, ImageSnapshot } from "../image";
+// Keeping disk images in step with libvirt: internal snapshots of a domain's qcow2 disks live in the images
+// (through the image model's own snapshot functions), where `qemu-img snapshot -l` sees them.
+import { current, isDraft } from "immer";
+import { addInternalSnapshot, deleteInternalSnapshot, type DiskImage } from "../image";
 import type { Fs } from "../fs";
 import { disksOf, curMemKiB } from "./domain-xml";
 import type { Domain } from "./types";
 
-/** Make `img.snapshots` list exactly `want` (by name), keeping existing entries and their ids. */
-function setSnapshots(img: DiskImage, want: { name: string; vmStateSize: number; dateSec: number; vmClockNsec: number }[]): void {
-  const old = img.snapshots ?? [];
-  const keep: ImageSnapshot[] = [];
-  let seq = img.snapshotSeq ?? old.reduce((m, s) => Math.max(m, Number(s.id) || 0), 0);
-  for (const w of want) {
-    const ex = old.find((s) => s.name === w.name);
-    if (ex) keep.push(ex);
-    else keep.push({ id: String(++seq), name: w.name, vmStateSize: w.vmStateSize, dateSec: w.dateSec, dateNsec: 0, vmClockNsec: w.vmClockNsec, icount: -1, virtualSize: img.virtualSize, data: [...(img.data ?? [])] });
+const plain = <T extends object>(x: T): T => (isDraft(x) ? (current(x as never) as T) : x);
+
+/** Make the image's internal snapshots exactly the domain's (by name), adding and deleting as libvirt does. */
+function syncOne(imgIn: DiskImage, want: { name: string; vmStateSize: number; dateSec: number; vmClockNsec: number }[]): DiskImage {
+  let img = plain(imgIn);
+  for (const s of img.snapshots ?? []) {
+    if (want.some((w) => w.name === s.name)) continue;
+    const r = deleteInternalSnapshot(img, s.name);
+    if (!("error" in r)) img = r;
   }
-  img.snapshotSeq = seq;
-  if (keep.length) img.snapshots = keep;
-  else delete img.snapshots;
+  for (const w of want) {
+    if ((img.snapshots ?? []).some((s) => s.name === w.name)) continue;
+    const r = addInternalSnapshot(img, { name: w.name, dateSec: w.dateSec, dateNsec: 0, vmStateSize: w.vmStateSize, vmClockNsec: w.vmClockNsec, icount: -1 });
+    if (!("error" in r)) img = r;
+  }
+  return img;
 }
 
 /** Write the domain's internal snapshots into each of its qcow2 disk images (run inside an immer draft). */
@@ -26,7 +30,7 @@ export function syncImageSnapshots(fs: Fs, d: Domain, _now: number): void {
     if (disk.device !== "disk" || !disk.source) continue;
     const node = fs[disk.source];
     if (!node || node.kind !== "file" || !node.image || node.image.format !== "qcow2") continue;
-    const snaps = d.snapshots
+    const want = d.snapshots
       .filter((s) => s.state !== "disk-snapshot" && s.disks.every((k) => k.name !== disk.target || k.snapshot === "internal"))
       .map((s) => ({
         name: s.name,
@@ -34,6 +38,8 @@ export function syncImageSnapshots(fs: Fs, d: Domain, _now: number): void {
         dateSec: s.creationTime,
         vmClockNsec: s.memory === "internal" ? 3_600_000_000_000 : 0,
       }));
-    setSnapshots(node.image, snaps);
+    const have = (node.image.snapshots ?? []).map((s) => s.name);
+    if (have.length === want.length && have.every((n, i) => n === want[i]!.name)) continue;
+    node.image = syncOne(node.image, want);
   }
 }
