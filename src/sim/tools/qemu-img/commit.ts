@@ -175,20 +175,28 @@ export function rebaseCommand(run: Run, argv: string[]): number {
   let img = top.image;
   if (!unsafe) {
     let newChain: DiskImage[] = [];
+    // rebasing onto an image already below us: only what the images in between hold needs copying
+    let prefix = -1;
     if (newBase !== "") {
       const full = combinePath(file, newBase!);
-      const nb = run.tryOpen(full, { ...(newFmt !== undefined ? { format: newFmt } : {}), forceShare: a.has("U") });
-      if (!nb.ok) {
-        run.report(`Could not open new backing file '${newBase}': ${nb.bare}`);
-        return done(1);
+      const abs = resolvePath(run.cwd, full);
+      prefix = chain.findIndex((l, i) => i > 0 && (l.abs === abs || l.name === full));
+      if (prefix > 0) newChain = chain.slice(prefix).map((l) => l.image);
+      else {
+        const nb = run.tryOpen(full, { ...(newFmt !== undefined ? { format: newFmt } : {}), forceShare: a.has("U") });
+        if (!nb.ok) {
+          run.report(`Could not open new backing file '${newBase}': ${nb.bare}`);
+          return done(1);
+        }
+        newChain = nb.chain.map((l) => l.image);
       }
-      newChain = nb.chain.map((l) => l.image);
     }
     const oldChain = chain.slice(1).map((l) => l.image);
     const size = img.virtualSize;
     // every range the overlay does not hold itself must read the same on the new backing chain
     for (const r of readChain([img, ...oldChain], 0, size)) {
       if (r.depth === 0 && r.ext) continue;
+      if (prefix > 0 && (!r.ext || r.depth >= prefix)) continue;
       const oldRuns = oldChain.length ? contentOf(oldChain, r.off, r.off + r.len) : [{ off: r.off, len: r.len, kind: "data" as const, pat: 0 }];
       const newRuns = newChain.length ? contentOf(newChain, r.off, Math.min(r.off + r.len, newChain[0]!.virtualSize)) : [];
       for (const x of oldRuns) {

@@ -3,7 +3,7 @@
 import type { DiskImage } from "../../model/image";
 import { resolvePath, stat, type Fs, type FileNode } from "../../model/fs";
 import { FORMATS, ALL_DRIVERS, roundUp } from "../../model/image/formats";
-import type { Extent } from "../../model/image/extents";
+import { normalize, type Extent } from "../../model/image/extents";
 
 /** One opened image: the name QEMU uses for it, where it lives, and the data as its driver sees it. */
 export interface Layer {
@@ -86,24 +86,51 @@ export function rawView(node: FileNode, tag: string): DiskImage {
     return { format: "raw", virtualSize: size, fileLength: len, allocated: len > 0 ? roundUp(len, 4096) : 0, data };
   }
   if (img.format === "raw") return img;
-  // the container's bytes: its metadata (which carries the whole image, so that a byte copy of the file
-  // is that image again), then the data clusters where they sit in the file
+  // the container's bytes: its metadata (the first piece carries the whole image, so that a byte copy of
+  // the file is that image again), then the data clusters where they sit in the file
   void tag;
-  const data: Extent[] = [];
-  const meta = (off: number, n: number) => n > 0 && data.push({ off, len: n, kind: "data", pat: `${IMAGE_BYTES}${JSON.stringify(img)}`, host: off });
-  const placed = (img.data ?? []).filter((e) => e.host !== undefined && e.kind === "data" && !e.sparse).sort((a, b) => a.host! - b.host!);
-  let cur = 0;
-  const headerEnd = Math.min(len, metaEnd(img));
-  meta(0, headerEnd);
-  cur = headerEnd;
-  for (const e of placed) {
-    const h = e.host!;
-    if (h + e.len <= cur || h >= len) continue;
-    const start = Math.max(h, cur);
-    data.push({ off: start, len: Math.min(h + e.len, len) - start, kind: "data", pat: e.pat ?? 0, host: start });
-    cur = Math.min(h + e.len, len);
+  const whole = `${IMAGE_BYTES}${JSON.stringify(img)}`;
+  const pieces: Extent[] = [];
+  const put = (off: number, n: number, pat: number | string) => {
+    const end = Math.min(len, off + n);
+    if (end > off) pieces.push({ off, len: end - off, kind: "data", pat, host: off });
+  };
+  const l = img.layout;
+  if (l) {
+    // what QEMU wrote in each cluster it uses: whole metadata clusters, tables as far as they reach
+    const partial = new Map<number, number>();
+    const mark = (off: number, bytes: number) => bytes > 0 && partial.set(Math.floor(off / l.cs), roundUp(bytes, 4096));
+    mark(l.l1Offset, l.l1Size * 8);
+    if (l.snapBytes) mark(l.snapOffset, l.snapBytes);
+    if (l.bitmapDirBytes) mark(l.bitmapDirOffset, l.bitmapDirBytes);
+    for (const sn of img.snapshots ?? []) if (sn.l1Offset !== undefined) mark(sn.l1Offset, (sn.l1Size ?? 0) * 8);
+    const dataHosts = new Map<number, Extent>();
+    for (const e of img.data ?? []) {
+      if (e.host === undefined || e.comp) continue;
+      for (let c = Math.floor(e.host / l.cs); c * l.cs < e.host + e.len; c++) dataHosts.set(c, e);
+    }
+    for (const r of l.rc) {
+      for (let c = r.s; c < r.s + r.n; c++) {
+        const e = dataHosts.get(c);
+        if (e) {
+          if (!e.sparse) put(c * l.cs, l.cs, e.kind === "data" ? (e.pat ?? 0) : 0);
+          continue;
+        }
+        put(c * l.cs, partial.get(c) ?? l.cs, c === 0 ? whole : `${img.format}-meta:${c}`);
+      }
+    }
+  } else {
+    put(0, metaEnd(img), whole);
+    for (const e of (img.data ?? []).filter((x) => x.host !== undefined && x.kind === "data" && !x.sparse)) put(e.host!, e.len, e.pat ?? 0);
   }
-  return { format: "raw", virtualSize: size, fileLength: len, allocated: img.allocated, data: data.sort((a, b) => a.off - b.off) };
+  pieces.sort((x, y) => x.off - y.off);
+  const data: Extent[] = [];
+  for (const p of pieces) {
+    const last = data[data.length - 1];
+    if (last && p.off < last.off + last.len) continue;
+    data.push(p);
+  }
+  return { format: "raw", virtualSize: size, fileLength: len, allocated: img.allocated, data: normalize(data) };
 }
 
 /** Where an image's own metadata ends in its file (the header area before data). */
