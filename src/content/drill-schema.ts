@@ -41,6 +41,8 @@ export const DrillFile = z.strictObject({
   fixture: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   /** Host the shell starts on (default: the fixture's first host). */
   host: z.string().optional(),
+  /** Commands run on the fixture before every item's own setup (images the whole file works on). */
+  setup: z.string().optional(),
   /** Subcommand family the file covers, for listings ("domain lifecycle", "storage volumes"). */
   family: z.string().optional(),
   see: z.array(SectionRef).default([]),

@@ -52,7 +52,7 @@ export function loadDrills(dir = join(contentDir(), "drills")): { drills: Drill[
         ...(f.family ? { family: f.family } : {}),
         fixture: it.fixture ?? f.fixture,
         ...(f.host ? { host: f.host } : {}),
-        ...(it.setup ? { setup: it.setup } : {}),
+        ...(f.setup || it.setup ? { setup: [f.setup, it.setup].filter(Boolean).map((x) => x!.replace(/\n*$/, "\n")).join("") } : {}),
         task: it.task.trim(),
         answer: it.answer.trim(),
         grade: it.grade,
