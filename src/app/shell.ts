@@ -54,7 +54,8 @@ export function runScript(session: Session, text: string, onEntry?: (e: ScriptEn
   while (i < lines.length && !session.exited) {
     let cmd = lines[i++]!;
     if (cmd.trim() === "" || cmd.trimStart().startsWith("#")) continue;
-    while (Session.needsMore(cmd) && i < lines.length) cmd += "\n" + lines[i++]!;
+    // only lines that could open a here-document, a quote or a continuation need the parser's opinion
+    if (/[<'"\\|&(`]/.test(cmd)) while (Session.needsMore(cmd) && i < lines.length) cmd += "\n" + lines[i++]!;
     const r = session.run(cmd);
     const chunks = [...r.out];
     let exit = r.exit;

@@ -23,20 +23,18 @@ export function registerShell(program: Command, term: Terminal) {
           term.out(JSON.stringify(runScript(session, text)) + "\n");
           return;
         }
-        const entries = runScript(session, text, (e) => {
-          term.out(e.stdout);
-          term.err(e.stderr);
-        });
+        const echo = bufferedEcho(term);
+        const entries = runScript(session, text, echo.entry);
+        echo.flush();
         process.exitCode = entries.length ? entries[entries.length - 1]!.exit : 0;
         return;
       }
       if (!process.stdin.isTTY) {
         // piped input: behave like `bash < file`
         const session = newSession(world, { tty: false });
-        const entries = runScript(session, await readStdin(), (e) => {
-          term.out(e.stdout);
-          term.err(e.stderr);
-        });
+        const echo = bufferedEcho(term);
+        const entries = runScript(session, await readStdin(), echo.entry);
+        echo.flush();
         process.exitCode = entries.length ? entries[entries.length - 1]!.exit : 0;
         return;
       }
@@ -60,6 +58,26 @@ export function registerShell(program: Command, term: Terminal) {
       const banner = c.dim(`lpic3 lab shell · ${title}\nA simulated host: nothing you type runs on your machine. 'help' lists what is installed, 'exit' leaves.\n\n`);
       process.exitCode = await repl(session, term, banner);
     });
+}
+
+/**
+ * Print each entry's output as it completes. stdout is gathered into large writes (a 20,000-line script would
+ * otherwise make 20,000 system calls) and flushed before anything goes to stderr, so the two keep their order.
+ */
+function bufferedEcho(term: Terminal) {
+  let pending = "";
+  const flush = () => {
+    if (pending) term.out(pending);
+    pending = "";
+  };
+  const entry = (e: { stdout: string; stderr: string }) => {
+    pending += e.stdout;
+    if (e.stderr) {
+      flush();
+      term.err(e.stderr);
+    } else if (pending.length > 1 << 16) flush();
+  };
+  return { entry, flush };
 }
 
 function readScript(path: string): string {
