@@ -58,6 +58,14 @@ describe("gradeDrill", () => {
     expect(g.correct).toBe(true);
   });
 
+  it("words an object that only one side has in one line", () => {
+    const g = grade("virsh undefine db", "virsh define /root/xml/app.xml");
+    expect(g.diff).toContain("host1: domain db: yours has it (state shut off), the reference does not");
+    expect(g.diff).toContain("host1: domain app: yours has it (state shut off), the reference does not");
+    const h = grade("virsh define /root/xml/app.xml", "virsh undefine db");
+    expect(h.diff).toContain("host1: domain app: expected it to exist (state shut off), but yours has none");
+  });
+
   it("grades a short sequence", () => {
     const ref = "virsh net-start isolated\nvirsh net-autostart isolated";
     expect(grade(ref, "virsh net-autostart isolated && virsh net-start isolated").correct).toBe(true);
@@ -90,7 +98,7 @@ describe("normalising", () => {
 
   it("summarises a host as facts", () => {
     const f = facts(world);
-    expect(f.get("host1: domain web state")).toBe("running");
-    expect(f.get("host1: domain db vCPUs")).toBe("2 (max 4)");
+    expect(f.get("host1: domain web\u0001state")).toBe("running");
+    expect(f.get("host1: domain db\u0001vCPUs")).toBe("2 (max 4)");
   });
 });

@@ -149,15 +149,15 @@ export function facts(world: World, ignore: string[] = []): Map<string, string> 
       for (const d of conn.domains) {
         const n = `${at}domain ${nameOf(d)}${via}`;
         const def = persistentDef(d);
-        m.set(`${n} state`, STATE_NAMES[d.state]);
-        m.set(`${n} autostart`, d.autostart ? "yes" : "no");
-        m.set(`${n} persistent`, d.persistent ? "yes" : "no");
-        m.set(`${n} vCPUs`, `${curVcpus(def)} (max ${maxVcpus(def)})${d.state !== "shutoff" ? `, running with ${d.liveVcpus ?? curVcpus(d.def)}` : ""}`);
-        m.set(`${n} memory`, `${curMemKiB(def)} KiB (max ${maxMemKiB(def)} KiB)${d.state !== "shutoff" ? `, running with ${curMemKiB(d.def)} KiB` : ""}`);
-        m.set(`${n} disks`, disksOf(def).map((k) => `${k.target}=${k.source ?? "-"}${k.format ? `(${k.format})` : ""}`).join(" ") || "(none)");
-        m.set(`${n} interfaces`, ifacesOf(def).map((i) => `${i.type}:${i.source}${i.model ? `/${i.model}` : ""} ${i.mac}`).join(" ") || "(none)");
-        m.set(`${n} snapshots`, d.snapshots.map((s) => s.name + (s.name === d.currentSnapshot ? "*" : "")).join(" ") || "(none)");
-        m.set(`${n} managed save`, d.managedSave ? "yes" : "no");
+        m.set(`${n}\u0001state`, STATE_NAMES[d.state]);
+        m.set(`${n}\u0001autostart`, d.autostart ? "yes" : "no");
+        m.set(`${n}\u0001persistent`, d.persistent ? "yes" : "no");
+        m.set(`${n}\u0001vCPUs`, `${curVcpus(def)} (max ${maxVcpus(def)})${d.state !== "shutoff" ? `, running with ${d.liveVcpus ?? curVcpus(d.def)}` : ""}`);
+        m.set(`${n}\u0001memory`, `${curMemKiB(def)} KiB (max ${maxMemKiB(def)} KiB)${d.state !== "shutoff" ? `, running with ${curMemKiB(d.def)} KiB` : ""}`);
+        m.set(`${n}\u0001disks`, disksOf(def).map((k) => `${k.target}=${k.source ?? "-"}${k.format ? `(${k.format})` : ""}`).join(" ") || "(none)");
+        m.set(`${n}\u0001interfaces`, ifacesOf(def).map((i) => `${i.type}:${i.source}${i.model ? `/${i.model}` : ""} ${i.mac}`).join(" ") || "(none)");
+        m.set(`${n}\u0001snapshots`, d.snapshots.map((s) => s.name + (s.name === d.currentSnapshot ? "*" : "")).join(" ") || "(none)");
+        m.set(`${n}\u0001managed save`, d.managedSave ? "yes" : "no");
       }
       for (const p of conn.pools) {
         const n = `${at}pool ${poolName(p.def)}${via}`;
@@ -172,12 +172,12 @@ export function facts(world: World, ignore: string[] = []): Map<string, string> 
     for (const d of x?.domains ?? []) {
       if (d.dying) continue;
       const n = `${at}Xen guest ${d.name}`;
-      m.set(`${n} state`, d.shutdown !== undefined ? "shutdown" : d.paused ? "paused" : "running");
-      m.set(`${n} memory`, `${Math.round((d.targetKiB ?? d.memKiB) / 1024)} MiB (max ${Math.round(d.staticMaxKiB / 1024)} MiB)`);
-      m.set(`${n} vCPUs`, `${d.onlineVcpus} online (max ${d.maxVcpus})`);
-      m.set(`${n} disks`, d.disks.map((k) => `${k.vdev}=${k.target || "(empty)"}`).join(" ") || "(none)");
-      m.set(`${n} interfaces`, d.nics.map((v) => `${v.mac}@${v.bridge}`).join(" ") || "(none)");
-      m.set(`${n} CPU pool`, d.pool);
+      m.set(`${n}\u0001state`, d.shutdown !== undefined ? "shutdown" : d.paused ? "paused" : "running");
+      m.set(`${n}\u0001memory`, `${Math.round((d.targetKiB ?? d.memKiB) / 1024)} MiB (max ${Math.round(d.staticMaxKiB / 1024)} MiB)`);
+      m.set(`${n}\u0001vCPUs`, `${d.onlineVcpus} online (max ${d.maxVcpus})`);
+      m.set(`${n}\u0001disks`, d.disks.map((k) => `${k.vdev}=${k.target || "(empty)"}`).join(" ") || "(none)");
+      m.set(`${n}\u0001interfaces`, d.nics.map((v) => `${v.mac}@${v.bridge}`).join(" ") || "(none)");
+      m.set(`${n}\u0001CPU pool`, d.pool);
     }
     for (const [p, node] of Object.entries(h.fs)) {
       if (isIgnored(p, ignore) || p.startsWith("/proc/") || p.startsWith("/run/") || p.startsWith("/var/log/")) continue;
@@ -187,15 +187,35 @@ export function facts(world: World, ignore: string[] = []): Map<string, string> 
   return m;
 }
 
+/** Facts whose key is OBJECT\u0001ATTRIBUTE belong to one object (a domain, a Xen guest). */
+const SEP = "\u0001";
+const objectOf = (k: string) => (k.includes(SEP) ? k.slice(0, k.indexOf(SEP)) : k);
+const shown = (k: string) => k.replace(SEP, " ");
+
 function factDiff(expected: Map<string, string>, yours: Map<string, string>, limit = 12): string[] {
   const out: string[] = [];
+  const objects = (m: Map<string, string>) => new Set([...m.keys()].map(objectOf));
+  const eo = objects(expected);
+  const yo = objects(yours);
+  const first = (m: Map<string, string>, o: string) => [...m].find(([k]) => objectOf(k) === o && k.includes(SEP));
+  const done = new Set<string>();
   for (const k of new Set([...expected.keys(), ...yours.keys()])) {
-    const e = expected.get(k);
-    const y = yours.get(k);
-    if (e === y) continue;
-    if (y === undefined) out.push(`${k}: expected ${e}, but yours has none`);
-    else if (e === undefined) out.push(`${k}: yours has ${y}, which the reference does not`);
-    else out.push(`${k}: expected ${e}, yours ${y}`);
+    const o = objectOf(k);
+    if (k.includes(SEP) && !(eo.has(o) && yo.has(o))) {
+      // an object only one side has: one line for it, not one per attribute
+      if (done.has(o)) continue;
+      done.add(o);
+      const f = first(eo.has(o) ? expected : yours, o);
+      const what = f ? `${f[0].slice(o.length + 1)} ${f[1]}` : "";
+      out.push(eo.has(o) ? `${o}: expected it to exist${what ? ` (${what})` : ""}, but yours has none` : `${o}: yours has it${what ? ` (${what})` : ""}, the reference does not`);
+    } else {
+      const e = expected.get(k);
+      const y = yours.get(k);
+      if (e === y) continue;
+      if (y === undefined) out.push(`${shown(k)}: expected ${e}, but yours has none`);
+      else if (e === undefined) out.push(`${shown(k)}: yours has ${y}, which the reference does not`);
+      else out.push(`${shown(k)}: expected ${e}, yours ${y}`);
+    }
     if (out.length >= limit) {
       out.push("…");
       break;
