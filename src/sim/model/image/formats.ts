@@ -360,7 +360,7 @@ export function createImage(spec: CreateSpec): CreateResult {
           ...base,
           data: fixed && size > 0 ? [{ off: 0, len: size, kind: "data", pat: 0, host: 8 << 20 }] : [],
           fileLength: len,
-          allocated: fixed ? len : 1265664,
+          allocated: 1265664,
           clusterSize: blockSize,
           vhdx: { blockSize, logSize },
         },
@@ -473,17 +473,42 @@ const lastCluster = (q: Qcow2Image) => {
   return r.s + r.n - 1;
 };
 
-/** Bytes of the qcow2 file that hold something: every used cluster, the last one only as far as written. */
+/**
+ * Bytes of the qcow2 file that hold something on the host filesystem: whole clusters for the header,
+ * refcount structures, L2 tables and written data; tables (L1, snapshot table, bitmap directory) only as
+ * far as they reach, in 4 KiB blocks; preallocated-but-unwritten data not at all.
+ */
 export function qcow2Allocated(img: DiskImage): number {
   const l = img.layout;
   if (!l) return roundUp(img.fileLength, 4096);
-  let used = 0;
-  for (const r of l.rc) used += r.n;
-  let sparse = 0;
-  for (const e of img.data ?? []) if (e.sparse) sparse += e.len;
-  const lastStart = Math.floor((img.fileLength - 1) / l.cs) * l.cs;
-  const tail = img.fileLength - lastStart;
-  const bytes = used * l.cs - sparse - (l.cs - roundUp(tail, 4096));
+  const partial = new Map<number, number>();
+  const mark = (off: number, bytes: number) => {
+    if (bytes > 0) partial.set(Math.floor(off / l.cs), Math.min(l.cs, roundUp(bytes, 4096)));
+  };
+  mark(l.l1Offset, l.l1Size * 8);
+  if (l.snapBytes) mark(l.snapOffset, l.snapBytes);
+  if (l.bitmapDirBytes) mark(l.bitmapDirOffset, l.bitmapDirBytes);
+  for (const sn of img.snapshots ?? []) if (sn.l1Offset !== undefined) mark(sn.l1Offset, (sn.l1Size ?? 0) * 8);
+  const sparse = new Set<number>();
+  const compressed = new Map<number, number>();
+  for (const e of img.data ?? []) {
+    if (e.host === undefined) continue;
+    if (e.comp) {
+      const c = Math.floor(e.host / l.cs);
+      compressed.set(c, Math.max(compressed.get(c) ?? 0, e.host % l.cs + 128));
+    } else if (e.sparse) for (let c = Math.floor(e.host / l.cs); c * l.cs < e.host + e.len; c++) sparse.add(c);
+  }
+  let bytes = 0;
+  for (const r of l.rc) {
+    if (sparse.size === 0 && partial.size === 0 && compressed.size === 0) {
+      bytes += r.n * l.cs;
+      continue;
+    }
+    for (let c = r.s; c < r.s + r.n; c++) {
+      if (sparse.has(c)) continue;
+      bytes += compressed.has(c) ? roundUp(compressed.get(c)!, 4096) : partial.get(c) ?? l.cs;
+    }
+  }
   return Math.max(0, Math.min(roundUp(img.fileLength, 4096), bytes));
 }
 

@@ -168,8 +168,10 @@ function appendGrains(img: DiskImage, first: number, n: number, g: number): numb
   for (let k = 0; k < n; k++) {
     switch (img.format) {
       case "vpc":
+        // a block is its sector bitmap plus the data; only written sectors take space in the file
         hosts.push(img.fileLength);
         img.fileLength += g + 512;
+        img.allocated += 4096;
         break;
       case "vhdx": {
         const at = roundUp(img.fileLength, 1 << 20);
@@ -180,8 +182,8 @@ function appendGrains(img: DiskImage, first: number, n: number, g: number): numb
       default:
         hosts.push(img.fileLength);
         img.fileLength += g;
+        img.allocated += g;
     }
-    img.allocated += g;
   }
   // QED writes the data clusters first, then any L2 table they need, at the end of the file
   if (img.format === "qed") {
