@@ -70,8 +70,14 @@ const cachedRunner: Runner = (world, script, host) => {
   return r;
 };
 
+/** For a drill typed into an interactive program: start the program first, then feed it the lines. */
+function withinRunner(d: Drill): Runner {
+  if (!d.within) return cachedRunner;
+  return (world, script, host) => cachedRunner(world, `${d.within}\n${script.replace(/^\s*\(\w+\)\s+/gm, "")}`, host);
+}
+
 export function gradeAnswer(d: Drill, answer: string): DrillGrade {
-  return gradeDrill(drillStart(d), { answer: d.answer, grade: d.grade, mask: d.mask, ignorePaths: d.ignorePaths, ...(d.host ? { host: d.host } : {}) }, answer, cachedRunner);
+  return gradeDrill(drillStart(d), { answer: d.answer, grade: d.grade, mask: d.mask, ignorePaths: d.ignorePaths, ...(d.host ? { host: d.host } : {}) }, answer, withinRunner(d));
 }
 
 /** Grade and record in the progress log (an interactive or piped drill). */
@@ -143,7 +149,7 @@ export function referenceProblem(d: Drill): string | null {
   } catch (e) {
     return `the start state does not load: ${e instanceof Error ? e.message : String(e)}`;
   }
-  const ref = drillRunner(start, d.answer, d.host);
+  const ref = withinRunner(d)(start, d.answer, d.host);
   const bad = ref.entries.find((e) => e.exit !== 0);
   if (bad) return `reference command \`${bad.cmd.split("\n")[0]}\` exits with ${bad.exit}${bad.stderr ? `: ${bad.stderr.trim().split("\n")[0]}` : ""}`;
   const g = gradeAnswer(d, d.answer);

@@ -14,6 +14,11 @@ export const DrillItem = z.strictObject({
   fixture: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).optional(),
   /** Commands run on the start state before the task (both the answer and the reference see their effect). */
   setup: z.string().optional(),
+  /**
+   * An interactive program the answer is typed into (the QEMU monitor of `qemu-system-x86_64 … -monitor
+   * stdio`, guestfish): it is started before the answer and given end of input after it.
+   */
+  within: z.string().optional(),
   /** What to do, in words; never the command itself. */
   task: z.string().min(10),
   /** The reference: one command, or a short sequence (one per line). */
@@ -59,6 +64,7 @@ export interface Drill {
   fixture: string;
   host?: string;
   setup?: string;
+  within?: string;
   task: string;
   answer: string;
   grade: DrillItem["grade"];

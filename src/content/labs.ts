@@ -53,6 +53,7 @@ export function loadDrills(dir = join(contentDir(), "drills")): { drills: Drill[
         fixture: it.fixture ?? f.fixture,
         ...(f.host ? { host: f.host } : {}),
         ...(f.setup || it.setup ? { setup: [f.setup, it.setup].filter(Boolean).map((x) => x!.replace(/\n*$/, "\n")).join("") } : {}),
+        ...(it.within ? { within: it.within.trim() } : {}),
         task: it.task.trim(),
         answer: it.answer.trim(),
         grade: it.grade,

@@ -310,12 +310,14 @@ export function gradeDrill(start: World, spec: GradeSpec, answerText: string, ru
   const mine = run(start, answer, spec.host);
   const yours = joined(mine.entries);
 
-  // what the reference changed decides what counts
-  const startFs = Object.fromEntries(Object.entries(start.hosts).map(([h, x]) => [h, x.fs]));
+  // what the reference changed decides what counts: compared with an empty answer's run, which is the start
+  // state itself, or the state after an interactive program the answer is typed into ran with no input
+  const base = run(start, "", spec.host).world;
+  const startFs = Object.fromEntries(Object.entries(base.hosts).map(([h, x]) => [h, x.fs]));
   const refChanged = Object.entries(ref.world.hosts).flatMap(([h, x]) => changedPaths(startFs[h] ?? {}, x.fs));
   const ignore = [...spec.ignorePaths, ...SCRATCH.filter((s) => !refChanged.some((p) => isIgnored(p, [s])))];
-  const known = knownIds(start, [spec.answer, answer]);
-  const startCanon = canonicalHosts(start, ignore);
+  const known = knownIds(base, [spec.answer, answer]);
+  const startCanon = canonicalHosts(base, ignore);
   const refCanon = canonicalHosts(ref.world, ignore);
   const refChangedState = Object.keys(refCanon).some((h) => refCanon[h] !== startCanon[h]);
   const compared: DrillGrade["compared"] = spec.grade === "auto" ? (refChangedState ? "state" : "output") : spec.grade;

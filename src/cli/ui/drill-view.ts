@@ -7,7 +7,8 @@ import { wrap } from "../render/text";
 export function formatDrill(d: Drill, head: string, c: ChalkInstance, width: number): string {
   const lines = [c.bold(head), ""];
   for (const para of d.task.split("\n")) lines.push(...wrap(para, width));
-  lines.push("", c.dim(`Type the command (host fixture: ${d.fixture}${d.host ? `, on ${d.host}` : ""}).`));
+  if (d.within) lines.push("", c.dim(`You are at the prompt of: ${d.within}`));
+  lines.push("", c.dim(d.within ? "Type what you would enter at that prompt." : `Type the command (host fixture: ${d.fixture}${d.host ? `, on ${d.host}` : ""}).`));
   return lines.join("\n") + "\n";
 }
 
