@@ -46,7 +46,16 @@ export async function homeMenu(term: Terminal, program: Command): Promise<void> 
       const q = await input({ message: "Search for:" });
       if (q.trim()) await run(["search", ...q.trim().split(/\s+/)]);
     } else if (what === "lab") {
-      await run(["lab", "list"]);
+      const { labList, loadSave } = await import("../app/lab");
+      const id = await select({
+        message: "Which lab?",
+        choices: labList().map(({ lab: l }) => {
+          const s = loadSave(l);
+          return { name: `${l.objective}  ${l.title} (${l.level}, ${l.minutes} min)${s?.completed ? " ✓" : s ? " …" : ""}`, value: l.id };
+        }),
+        pageSize: 15,
+      });
+      await run(["lab", "start", id]);
     } else {
       await run([what]);
     }
