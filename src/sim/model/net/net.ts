@@ -42,6 +42,8 @@ export interface NetLink {
   tuntap?: TunTap;
   /** Bridge settings (kind bridge). */
   stp?: boolean;
+  /** The MAC was set explicitly (libvirt's <mac>, ip link set address): a bridge keeps it as its id. */
+  macSet?: boolean;
   /** Which stack made the link (shown by providers; plain links have none). */
   origin?: "libvirt" | "xen" | "qemu";
   /** Physical NICs have a cable plugged in. */
@@ -220,7 +222,7 @@ export function hasCarrier(link: NetLink, all: NetLink[]): boolean {
 /** The 8000.xxxxxxxxxxxx bridge id brctl prints: priority 8000 and the lowest port MAC (or its own). */
 export function bridgeId(link: NetLink, all: NetLink[]): string {
   const ports = all.filter((p) => p.master === link.name).map((p) => p.mac);
-  const mac = ports.length ? [...ports].sort()[0]! : link.mac;
+  const mac = ports.length && !link.macSet ? [...ports].sort()[0]! : link.mac;
   return `8000.${mac.replace(/:/g, "")}`;
 }
 

@@ -61,8 +61,10 @@ export class Handle {
     if (this.drives.length === 0) throw new GError("launch", "you must call guestfs_add_drive before guestfs_launch");
     for (const d of this.drives) {
       const n = stat(this.fs, d.path);
-      if (n?.kind === "file" && n.lock && (!d.readonly || !n.lock.shared)) {
-        throw new GError("launch", `qemu-system-x86_64: -drive file=${d.path},cache=writeback${d.format ? `,format=${d.format}` : ""},id=hd${this.drives.indexOf(d)},if=none: Failed to get ${d.readonly ? "shared " : ""}"write" lock\nIs another process using the image [${d.path}]?`);
+      // read-only drives open the image without locking it (libguestfs passes file.locking=off), so the
+      // tools work on the disks of running guests; a writable drive needs the image to itself
+      if (n?.kind === "file" && n.lock && !d.readonly) {
+        throw new GError("launch", `qemu-system-x86_64: -drive file=${d.path},cache=writeback${d.format ? `,format=${d.format}` : ""},id=hd${this.drives.indexOf(d)},if=none: Failed to get "write" lock\nIs another process using the image [${d.path}]?`);
       }
     }
     this.disks = this.drives.map((d) => guestOf(this.fs, d.path));

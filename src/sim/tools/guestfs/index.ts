@@ -3,5 +3,6 @@ import type { Tool } from "../../shell/tool";
 import { GUESTFISH_TOOL } from "./guestfish";
 import { MOUNT_TOOLS } from "./mount";
 import { VIRT_READ_TOOLS } from "./virt";
+import { VIRT_INSTALL_TOOL } from "./virt-install";
 
-export const GUESTFS_TOOLS: Tool[] = [GUESTFISH_TOOL, ...VIRT_READ_TOOLS, ...MOUNT_TOOLS];
+export const GUESTFS_TOOLS: Tool[] = [GUESTFISH_TOOL, ...VIRT_READ_TOOLS, ...MOUNT_TOOLS, VIRT_INSTALL_TOOL];

@@ -220,7 +220,10 @@ function ipLink(ctx: ToolContext, rest: string[], o: IpOpts): ToolResult {
         r = updateLink(h, name, (l) => void (l.mtu = v));
       } else if (w === "address") {
         const v = opts[++i] ?? "";
-        r = updateLink(h, name, (l) => void (l.mac = v.toLowerCase()));
+        r = updateLink(h, name, (l) => {
+          l.mac = v.toLowerCase();
+          l.macSet = true;
+        });
       } else if (w === "name") {
         const v = opts[++i] ?? "";
         if (findLink(h, v)) return { exit: 2, out: [err("RTNETLINK answers: File exists\n")] };
