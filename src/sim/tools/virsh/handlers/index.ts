@@ -6,6 +6,7 @@ import { STORAGE_HANDLERS } from "./storage";
 import { NETWORK_HANDLERS } from "./network";
 import { SNAPSHOT_HANDLERS } from "./snapshot";
 import { HOST_HANDLERS } from "./host";
+import { qemuAgentCommand } from "../../qemu-system/agent";
 
 export const HANDLERS: Record<string, Handler> = {
   ...DOMAIN_HANDLERS,
@@ -14,4 +15,5 @@ export const HANDLERS: Record<string, Handler> = {
   ...NETWORK_HANDLERS,
   ...SNAPSHOT_HANDLERS,
   ...HOST_HANDLERS,
+  "qemu-agent-command": qemuAgentCommand,
 };
