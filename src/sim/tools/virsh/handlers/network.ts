@@ -209,6 +209,8 @@ const netUpdate: Handler = (v, o) => {
     if (doLive) {
       const d = N.updateNetworkDef(n.def, command, section, item, pi ?? -1);
       if ("code" in d) return d;
+      // a live-only change must not reach the persistent definition: keep the old one as the next-start one
+      if (n.persistent && !n.newDef && c.driver !== "test") n.newDef = n.def;
       n.def = d;
     }
     if (doConfig) {
@@ -219,6 +221,8 @@ const netUpdate: Handler = (v, o) => {
       else n.def = d;
       if (c.driver === "test") n.newDef = undefined;
     }
+    // the next-start definition is kept only while it differs from the running one
+    if (n.newDef && formatXml(n.newDef) === formatXml(n.def)) n.newDef = undefined;
     return undefined;
   });
   if (res) {
