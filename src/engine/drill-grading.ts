@@ -7,6 +7,7 @@ import { curMemKiB, curVcpus, disksOf, ifacesOf, maxMemKiB, maxVcpus } from "../
 import { STATE_NAMES, nameOf, persistentDef } from "../sim/model/libvirt/domains";
 import { netForwardMode, netName, poolName } from "../sim/model/libvirt/net-xml";
 import type { World } from "../sim/model/world";
+import { child, kids, type XmlEl } from "../sim/model/libvirt/xml";
 import { xenOf } from "../sim/model/xen/state";
 
 export interface RunEntry {
@@ -165,7 +166,11 @@ export function facts(world: World, ignore: string[] = []): Map<string, string> 
         for (const v of p.volumes) m.set(`${at}volume ${poolName(p.def)}/${v.name}`, `${v.format ?? "raw"}, capacity ${v.capacity} bytes${v.backing ? `, backing ${v.backing.path}` : ""}`);
       }
       for (const nw of conn.networks) {
-        m.set(`${at}network ${netName(nw.def)}${via}`, `${nw.active ? "active" : "inactive"}, autostart ${nw.autostart ? "yes" : "no"}, ${nw.persistent ? "persistent" : "transient"}, forward ${netForwardMode(nw.newDef ?? nw.def) ?? "none"}`);
+        const nn = `${at}network ${netName(nw.def)}${via}`;
+        m.set(`${nn}\u0001state`, `${nw.active ? "active" : "inactive"}, autostart ${nw.autostart ? "yes" : "no"}, ${nw.persistent ? "persistent" : "transient"}, forward ${netForwardMode(nw.newDef ?? nw.def) ?? "none"}`);
+        const hosts = (def: XmlEl) => kids(child(kids(def, "ip")[0], "dhcp"), "host").map((h) => `${h.attrs.mac ?? h.attrs.name ?? "?"}=${h.attrs.ip}`).join(" ") || "(none)";
+        m.set(`${nn}\u0001DHCP reservations`, hosts(nw.def));
+        if (nw.newDef) m.set(`${nn}\u0001DHCP reservations at next start`, hosts(nw.newDef));
       }
     }
     const x = xenOf(h);
