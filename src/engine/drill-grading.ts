@@ -63,7 +63,9 @@ function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
   if (Array.isArray(v)) return "[" + v.map((x) => canonicalJson(x === undefined ? null : x)).join(",") + "]";
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined && !VOLATILE_KEYS.has(k)).sort();
+  // a next-start definition equal to the running one means the same as none (libvirt objects)
+  const sameNext = o.newDef !== undefined && o.def !== undefined && canonicalJson(o.newDef) === canonicalJson(o.def);
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined && !VOLATILE_KEYS.has(k) && !(sameNext && k === "newDef")).sort();
   return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalJson(o[k])).join(",") + "}";
 }
 
