@@ -4,6 +4,8 @@ import { produce } from "immer";
 import { dirname, resolvePath, stat, writeFile, type Fs } from "../../model/fs";
 import { addInternalSnapshot, applyInternalSnapshot, deleteInternalSnapshot, findSnapshot, newImage, supportsInternalSnapshots, type DiskImage, type ImageSnapshot } from "../../model/image";
 import { netOf, putNet, releaseTaps } from "../../model/net/net";
+import { guestOf } from "../../model/guestfs/image";
+import { inspect } from "../../model/guestfs/inspect";
 import { lockHolder, QEMU_KEY, qemuOf, setRunning, vmClock, vmStateSize, type QemuVm, type SavedVmState } from "../../model/qemu/vm";
 import type { World } from "../../model/world";
 import type { Chunk, InteractiveProgram, Step } from "../../shell/tool";
@@ -135,8 +137,15 @@ export class QemuMonitor implements InteractiveProgram {
         return { text: "", world };
       case "system_reset":
         return { text: "", world };
-      case "system_powerdown":
-        return { text: "", world };
+      case "system_powerdown": {
+        // an ACPI power button press: a booted guest OS shuts down, and QEMU exits (or stops, with -no-shutdown)
+        if (vm.status !== "running" || !bootsAnOs(vm, fs())) return { text: "", world };
+        if (vm.noShutdown) {
+          save({ ...setRunning(vm, false, now), status: "shutdown" });
+          return { text: "", world };
+        }
+        return { text: "", world: endVm(world, this.host, this.pid), quit: true };
+      }
       case "system_wakeup":
         return { text: vm.status === "suspended" ? "" : "Error: Unable to wake up: guest is not in suspended state\n", world };
       case "savevm":
@@ -410,6 +419,12 @@ export class QemuMonitor implements InteractiveProgram {
     });
     return { text: "", world: w };
   }
+}
+
+/** Whether the VM's boot disk holds an operating system (so the guest reacts to ACPI events). */
+function bootsAnOs(vm: QemuVm, fs: Fs): boolean {
+  const disk = vm.drives.find((d) => d.media === "disk" && d.path);
+  return !!disk && inspect([guestOf(fs, disk.path!)]).length > 0;
 }
 
 function stripMedium(d: QemuVm["drives"][number]): QemuVm["drives"][number] {
