@@ -1,7 +1,7 @@
 // iproute2's `ip` (link, addr, route, tuntap) and `bridge link` over the host network model, with
 // iproute2 6.1's output layout and error texts.
 import { produce } from "immer";
-import { addLink, allLinks, deleteLink, findLink, hasCarrier, isNetError, netOf, putNet, randomMac, setMaster, updateLink, type HostNet, type NetError, type NetLink } from "../../model/net/net";
+import { addLink, allLinks, deleteLink, findLink, hasCarrier, isNetError, netOf, putNet, randomMac, setMaster, updateLink, type HostNet, type NetError, type NetLink, recalcBridgeMac } from "../../model/net/net";
 import type { Host, World } from "../../model/world";
 import { err, out, type Tool, type ToolContext, type ToolResult } from "../../shell/tool";
 
@@ -220,9 +220,10 @@ function ipLink(ctx: ToolContext, rest: string[], o: IpOpts): ToolResult {
         r = updateLink(h, name, (l) => void (l.mtu = v));
       } else if (w === "address") {
         const v = opts[++i] ?? "";
-        r = updateLink(h, name, (l) => {
+        r = updateLink(h, name, (l, n) => {
           l.mac = v.toLowerCase();
           l.macSet = true;
+          if (l.master) recalcBridgeMac(n, l.master);
         });
       } else if (w === "name") {
         const v = opts[++i] ?? "";

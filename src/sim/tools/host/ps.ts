@@ -1,7 +1,7 @@
 // ps (procps-ng 4.0) and kill: the host's processes, including the QEMU processes started by hand, those
 // libvirt runs for its domains, and guestmount's.
 import { libvirtOf } from "../../model/libvirt/connect";
-import { domName, maxMemKiB, maxVcpus } from "../../model/libvirt/domain-xml";
+import { curVcpus, domName, maxMemKiB, maxVcpus } from "../../model/libvirt/domain-xml";
 import { isActive } from "../../model/libvirt/domains";
 import { qemuOf } from "../../model/qemu/vm";
 import type { Host, World } from "../../model/world";
@@ -52,7 +52,10 @@ function processes(world: World, hostName: string, self: string): Proc[] {
       if (!isActive(d)) continue;
       const name = domName(d.def);
       const mib = Math.floor(maxMemKiB(d.def) / 1024);
-      ps.push({ pid: pid++, ppid: 1, user: "libvirt+", tty: "?", stat: d.state === "paused" ? "Sl" : "Sl", time: 12, start: d.startedAt ?? boot, vsz: mib * 1024 + 600000, rss: Math.floor(mib * 1024 * 0.4), comm: "qemu-system-x86", args: `/usr/bin/qemu-system-x86_64 -name guest=${name},debug-threads=on -S -object {"qom-type":"secret","id":"masterKey0","format":"raw","file":"/var/lib/libvirt/qemu/domain-${d.id}-${name}/master-key.aes"} -machine pc-q35-7.2,usb=off,vmport=off,dump-guest-core=off,memory-backend=pc.ram -accel kvm -cpu host,migratable=on -m ${mib} -object {"qom-type":"memory-backend-ram","id":"pc.ram","size":${mib * 1048576}} -overcommit mem-lock=off -smp ${maxVcpus(d.def)},sockets=${maxVcpus(d.def)},cores=1,threads=1 -uuid ${d.uuid} -no-user-config -nodefaults -chardev socket,id=charmonitor,fd=31,server=on,wait=off -mon chardev=charmonitor,id=monitor,mode=control -rtc base=utc,driftfix=slew -global kvm-pit.lost_tick_policy=delay -no-hpet -no-shutdown -boot strict=on` });
+      // libvirt 9.0 (qemuBuildSmpCommandLine): maxcpus only when it differs; a topology-less CPU puts every
+      // possible vCPU in its own socket
+      const smpArg = (def: typeof d.def) => `${curVcpus(def)}${maxVcpus(def) !== curVcpus(def) ? `,maxcpus=${maxVcpus(def)}` : ""},sockets=${maxVcpus(def)},dies=1,cores=1,threads=1`;
+      ps.push({ pid: pid++, ppid: 1, user: "libvirt+", tty: "?", stat: d.state === "paused" ? "Sl" : "Sl", time: 12, start: d.startedAt ?? boot, vsz: mib * 1024 + 600000, rss: Math.floor(mib * 1024 * 0.4), comm: "qemu-system-x86", args: `/usr/bin/qemu-system-x86_64 -name guest=${name},debug-threads=on -S -object {"qom-type":"secret","id":"masterKey0","format":"raw","file":"/var/lib/libvirt/qemu/domain-${d.id}-${name}/master-key.aes"} -machine pc-q35-7.2,usb=off,vmport=off,dump-guest-core=off,memory-backend=pc.ram -accel kvm -cpu host,migratable=on -m ${mib} -object {"qom-type":"memory-backend-ram","id":"pc.ram","size":${mib * 1048576}} -overcommit mem-lock=off -smp ${smpArg(d.def)} -uuid ${d.uuid} -no-user-config -nodefaults -chardev socket,id=charmonitor,fd=31,server=on,wait=off -mon chardev=charmonitor,id=monitor,mode=control -rtc base=utc,driftfix=slew -global kvm-pit.lost_tick_policy=delay -no-hpet -no-shutdown -boot strict=on` });
     }
     for (const n of conn?.networks ?? []) {
       if (!n.active) continue;

@@ -3,6 +3,8 @@
 import { produce } from "immer";
 import { stat, writeFile, type FsNode } from "../../model/fs";
 import { allLinks } from "../../model/net/net";
+import { libvirtOf } from "../../model/libvirt/connect";
+import { isActive, liveVcpus } from "../../model/libvirt/domains";
 import { qemuOf } from "../../model/qemu/vm";
 import type { Host, World } from "../../model/world";
 import { err, out, type Tool, type ToolContext, type ToolResult } from "../../shell/tool";
@@ -66,10 +68,18 @@ function users(mods: string[], m: string): string[] {
   return mods.filter((x) => (MODULES[x]?.[1] ?? []).includes(m));
 }
 
+/** References running guests hold on the arch module: kvm_init() makes it the owner of /dev/kvm, of each VM
+ * file and of each vCPU file, and QEMU keeps all three open (1 + 1 + vCPUs per guest). */
+function guestRefs(h: Host): number {
+  let n = 0;
+  for (const v of qemuOf(h).vms) if (v.accel === "kvm") n += 2 + v.smp.cpus;
+  for (const d of libvirtOf(h)?.conns["qemu:///system"]?.domains ?? []) if (isActive(d)) n += 2 + liveVcpus(d);
+  return n;
+}
+
 function useCount(h: Host, mods: string[], m: string): number {
   let n = users(mods, m).length;
-  if (m === "kvm") n += qemuOf(h).vms.filter((v) => v.accel === "kvm").length;
-  if (m === "bridge") n = users(mods, m).length;
+  if (m === archModule(h).mod) n += guestRefs(h);
   return n;
 }
 

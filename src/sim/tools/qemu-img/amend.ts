@@ -164,11 +164,21 @@ export function amendCommand(run: Run, argv: string[]): number {
     run.report(msg);
     return finish(1);
   };
-  if (newVersion > oldVersion) img = { ...img, qcow2: { ...img.qcow2!, compat: "1.1" } };
+  // the amend status callback reports each operation's share of the work
+  const ops = Number(newVersion !== oldVersion) + Number(bits !== img.qcow2!.refcountBits);
+  let done = 0;
+  const opDone = () => progress.print((100 * ++done) / Math.max(1, ops), 0);
+  if (newVersion > oldVersion) {
+    img = { ...img, qcow2: { ...img.qcow2!, compat: "1.1" } };
+    progress.print(0, 0);
+    progress.print(50, 0);
+    opDone();
+  }
   if (bits !== img.qcow2!.refcountBits) {
     if (newVersion < 3) return fail("Refcount widths other than 16 bits require compatibility level 1.1 or above (use compat=1.1 or greater)");
     img = changeRefcountWidth(img, bits);
-    progress.print(50, 0);
+    progress.print(0, 0);
+    opDone();
   }
   if ((v.backing_file !== undefined && v.backing_file !== img.backingFile) || (v.backing_fmt !== undefined && v.backing_fmt !== img.backingFormat)) {
     run.saveLayer(layer, img);
@@ -188,6 +198,7 @@ export function amendCommand(run: Run, argv: string[]): number {
     const d = downgrade(img);
     if (typeof d === "string") return fail(d);
     img = d;
+    opDone();
   }
   run.saveLayer(layer, img);
   progress.print(100, 0);

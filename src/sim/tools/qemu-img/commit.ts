@@ -126,6 +126,30 @@ function findBacking(run: Run, chain: Layer[], name: string): number {
   return -1;
 }
 
+const IO_BUF = 2 << 20;
+
+/** Write into the overlay, sector by sector, what the old backing chain reads where the new one differs. */
+function copyDifferences(img: DiskImage, oldChain: DiskImage[], newChain: DiskImage[], start: number, end: number, size: number): DiskImage {
+  const oldRuns = oldChain.length ? contentOf(oldChain, start, Math.min(end, oldChain[0]!.virtualSize)) : [];
+  const newRuns = newChain.length ? contentOf(newChain, start, Math.min(end, newChain[0]!.virtualSize)) : [];
+  const at = (runs: typeof oldRuns, off: number) => runs.find((r) => r.off <= off && off < r.off + r.len);
+  const cuts = [...new Set([start, end, ...oldRuns.flatMap((r) => [r.off, r.off + r.len]), ...newRuns.flatMap((r) => [r.off, r.off + r.len])])].filter((c) => c >= start && c <= end).sort((x, y) => x - y);
+  const oldSize = oldChain.length ? oldChain[0]!.virtualSize : 0;
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const s0 = cuts[i]!;
+    const t0 = cuts[i + 1]!;
+    const o = at(oldRuns, s0);
+    const nn = at(newRuns, s0);
+    const oldPat = o ? o.pat ?? 0 : 0;
+    const newPat = nn ? nn.pat ?? 0 : 0;
+    if (oldPat === newPat) continue;
+    const s = Math.floor(s0 / 512) * 512;
+    const t = Math.min(size, Math.ceil(t0 / 512) * 512);
+    img = writeImage([img, ...oldChain], s, t - s, s0 >= oldSize ? { kind: "zero" } : { kind: "data", pat: oldPat });
+  }
+  return img;
+}
+
 export function rebaseCommand(run: Run, argv: string[]): number {
   const a = run.getopt(argv, ":hf:F:b:upt:T:qU", [
     { name: "help", arg: "none", key: "h" },
@@ -193,27 +217,32 @@ export function rebaseCommand(run: Run, argv: string[]): number {
     }
     const oldChain = chain.slice(1).map((l) => l.image);
     const size = img.virtualSize;
-    // every range the overlay does not hold itself must read the same on the new backing chain
-    for (const r of readChain([img, ...oldChain], 0, size)) {
-      if (r.depth === 0 && r.ext) continue;
-      if (prefix > 0 && (!r.ext || r.depth >= prefix)) continue;
-      const oldRuns = oldChain.length ? contentOf(oldChain, r.off, r.off + r.len) : [{ off: r.off, len: r.len, kind: "data" as const, pat: 0 }];
-      const newRuns = newChain.length ? contentOf(newChain, r.off, Math.min(r.off + r.len, newChain[0]!.virtualSize)) : [];
-      for (const x of oldRuns) {
-        const xEnd = Math.min(x.off + x.len, oldChain.length ? oldChain[0]!.virtualSize : Infinity);
-        for (let off = x.off; off < x.off + x.len; ) {
-          const y = newRuns.find((n) => n.off <= off && off < n.off + n.len);
-          const stop = Math.min(x.off + x.len, y ? y.off + y.len : x.off + x.len);
-          const newPat = y ? y.pat : 0;
-          const oldPat = off < xEnd ? x.pat : 0;
-          if (oldPat !== newPat) {
-            const s = Math.floor(off / 512) * 512;
-            const t = Math.min(size, Math.ceil(stop / 512) * 512);
-            img = writeImage([img, ...oldChain], s, t - s, oldPat === 0 && off >= xEnd ? { kind: "zero" } : { kind: "data", pat: oldPat ?? 0 });
-          }
-          off = stop;
+    const step = size ? 100 / Math.floor(size / Math.min(size, IO_BUF)) : 0;
+    // as qemu-img walks the overlay: 2 MiB at a time, skipping what it holds itself (no progress for that)
+    for (let offset = 0; offset < size; ) {
+      let n = Math.min(IO_BUF, size - offset);
+      const here = readChain([img, ...oldChain], offset, offset + n);
+      const first = here[0]!;
+      const own = first.depth === 0 && !!first.ext;
+      let k = 0;
+      let len = 0;
+      while (k < here.length && (here[k]!.depth === 0 && !!here[k]!.ext) === own) len += here[k++]!.len;
+      n = len;
+      if (own) {
+        offset += n;
+        continue;
+      }
+      if (prefix > 0) {
+        // unchanged since the new backing file (not allocated in any image in between): nothing to do
+        const between = here.slice(0, k).some((r) => r.ext && r.depth > 0 && r.depth < prefix);
+        if (!between) {
+          offset += n;
+          continue;
         }
       }
+      img = copyDifferences(img, oldChain, newChain, offset, offset + n, size);
+      progress.print(step, 100);
+      offset += n;
     }
   }
   let error: string | undefined;

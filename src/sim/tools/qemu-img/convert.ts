@@ -44,7 +44,7 @@ function createTarget(run: Run, out: string, fmt: string, size: number, options:
 }
 
 /** The source chain's view for convert: whole chain, or only the top layer when the target has a backing file. */
-function sourcePieces(chain: DiskImage[], base: number, len: number, ownOnly: boolean, chunk: number, compressed: boolean, cluster: number): Piece[] {
+function sourcePieces(chain: DiskImage[], base: number, len: number, ownOnly: boolean, chunk: number, compressed: boolean, cluster: number, dense: boolean): Piece[] {
   const out: Piece[] = [];
   const status = blockStatus(chain, 0, len);
   for (const s of status) {
@@ -53,7 +53,8 @@ function sourcePieces(chain: DiskImage[], base: number, len: number, ownOnly: bo
     else if (s.zero) st = "zero";
     else if (s.data) st = "data";
     else st = ownOnly ? "backing" : "data";
-    const step = st === "data" ? (compressed ? cluster : chunk) : Number.MAX_SAFE_INTEGER;
+    // data (and, with -S 0, zeroes too) goes in buffer-sized pieces
+    const step = st === "data" ? (compressed ? cluster : chunk) : st === "zero" && dense ? chunk : Number.MAX_SAFE_INTEGER;
     for (let o = s.off; o < s.off + s.len; ) {
       const n = Math.min(step, s.off + s.len - o);
       out.push({ off: base + o, len: n, status: st, runs: st === "data" ? contentOf(chain, o, o + n).map((r) => ({ ...r, off: r.off + base })) : [] });
@@ -216,7 +217,7 @@ export function convertCommand(run: Run, argv: string[]): number {
   const pieces: Piece[] = [];
   let base = 0;
   for (const c of srcChains) {
-    pieces.push(...sourcePieces(c, base, roundUp(c[0]!.virtualSize, 512), hasBacking, 2 << 20, compressed, cluster));
+    pieces.push(...sourcePieces(c, base, roundUp(c[0]!.virtualSize, 512), hasBacking, 2 << 20, compressed, cluster, minSparse === 0));
     base += roundUp(c[0]!.virtualSize, 512);
   }
   const counted = (p: Piece) => p.status === "data" || (minSparse === 0 && p.status === "zero");

@@ -344,7 +344,7 @@ function main(run: Run, args: string[]): number {
   const file = g.operands[0];
   if (file === undefined) {
     if (cmds.length === 0) return 0;
-    run.stdout("no file open, try 'help open'\n");
+    run.stderr("no file open, try 'help open'\n");
     return 1;
   }
   const r = run.tryOpen(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: !readOnly, forceShare: g.options.some((o) => o.key === "U") });

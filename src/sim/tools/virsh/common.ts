@@ -1,8 +1,8 @@
 // Shared pieces of virsh handlers: object lookups with virsh's messages, numeric options, unsupported APIs.
 import type { Domain, LvError, Network, Pool, Volume } from "../../model/libvirt/types";
 import { lvErr } from "../../model/libvirt/types";
-import { lookupNetwork, noNetwork } from "../../model/libvirt/networks";
-import { findVolume, findVolumeAnywhere, lookupPool, noPool, noVolume } from "../../model/libvirt/storage";
+import { netName, poolName } from "../../model/libvirt/net-xml";
+import { findVolume, findVolumeAnywhere, noVolume } from "../../model/libvirt/storage";
 import { scaleInteger, splitScaled, ULLONG_MAX } from "../../model/libvirt/units";
 import { OptError, strToLong, type Opts } from "./parse";
 import type { Virsh } from "./runtime";
@@ -47,30 +47,77 @@ export function optDomain(v: Virsh, o: Opts, optname = "domain", by: { id?: bool
 
 const childName = (d: Domain) => (d.def.children.find((c) => typeof c === "object" && c.name === "name") as { children: string[] }).children.join("");
 
-export function optNetwork(v: Virsh, o: Opts, optname = "network"): { net: Network; name: string } | undefined {
+type By = { uuid?: boolean; name?: boolean };
+
+/** virUUIDParse: 32 hex digits, dashes allowed between pairs, surrounding blanks ignored. */
+export function parseUuid(s: string): string | undefined {
+  const t = s.trim();
+  const hex: string[] = [];
+  for (let i = 0; i < t.length; ) {
+    if (t[i] === "-") {
+      i++;
+      continue;
+    }
+    if (!/[0-9a-fA-F]/.test(t[i]!) || !/[0-9a-fA-F]/.test(t[i + 1] ?? "")) return undefined;
+    hex.push(t.slice(i, i + 2).toLowerCase());
+    i += 2;
+    if (hex.length === 16) {
+      if (t.slice(i).trim() !== "") return undefined;
+      break;
+    }
+  }
+  if (hex.length !== 16) return undefined;
+  const h = hex.join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * virshCommandOptNetworkBy/PoolBy: by UUID when the argument has a UUID's length, then by name; the libvirt
+ * error of the last lookup stays behind for vshReportError.
+ */
+function lookupBy<T extends { uuid: string }>(key: string, by: By, all: T[], nameOf: (x: T) => string, api: string, what: string, code: string): { obj: T } | { err: LvError | undefined } {
+  let err: LvError | undefined;
+  if (by.uuid !== false && key.length === 36) {
+    const u = parseUuid(key);
+    if (u === undefined) err = lvErr("INVALID_ARG", `uuidstr in ${api} must be a valid UUID`);
+    else {
+      const f = all.find((x) => x.uuid === u);
+      if (f) return { obj: f };
+      err = lvErr(code, `${what} with matching uuid '${u}'`);
+    }
+  }
+  if (by.name !== false) {
+    const f = all.find((x) => nameOf(x) === key);
+    if (f) return { obj: f };
+    err = lvErr(code, `${what} with matching name '${key}'`);
+  }
+  return { err };
+}
+
+export function optNetwork(v: Virsh, o: Opts, optname = "network", by: By = {}): { net: Network; name: string } | undefined {
   const s = optStr(v, o, optname);
   if (!s || s.value === undefined) return undefined;
   const name = s.value;
-  const n = lookupNetwork(v.conn, name);
-  if (!n) {
-    v.lastError = noNetwork(name);
+  const r = lookupBy(name, by, v.conn.networks, (n) => netName(n.def), "virNetworkLookupByUUIDString", "Network not found: no network", "NO_NETWORK");
+  if ("err" in r) {
+    v.lastError = r.err;
     v.error(`failed to get network '${name}'`);
     return undefined;
   }
-  return { net: n, name };
+  return { net: r.obj, name };
 }
 
-export function optPool(v: Virsh, o: Opts, optname = "pool"): { pool: Pool; name: string } | undefined {
+export function optPool(v: Virsh, o: Opts, optname = "pool", by: By = {}): { pool: Pool; name: string } | undefined {
   const s = optStr(v, o, optname);
   if (!s || s.value === undefined) return undefined;
   const name = s.value;
-  const p = lookupPool(v.conn, name);
-  if (!p) {
-    v.lastError = noPool(name);
+  const r = lookupBy(name, by, v.conn.pools, (p) => poolName(p.def), "virStoragePoolLookupByUUIDString", "Storage pool not found: no storage pool", "NO_STORAGE_POOL");
+  if ("err" in r) {
+    v.lastError = r.err;
     v.error(`failed to get pool '${name}'`);
     return undefined;
   }
-  return { pool: p, name };
+  return { pool: r.obj, name };
 }
 
 /** virshCommandOptVolBy: --pool then name; otherwise key/path across active pools. */

@@ -67,13 +67,13 @@ function connections(conn: LibvirtConn, name: string): number {
 }
 
 const netUuid: Handler = (v, o) => {
-  const r = optNetwork(v, o);
+  const r = optNetwork(v, o, "network", { uuid: false });
   if (!r) return false;
   v.print(`${r.net.uuid}\n`);
   return true;
 };
 const netName_: Handler = (v, o) => {
-  const r = optNetwork(v, o);
+  const r = optNetwork(v, o, "network", { name: false });
   if (!r) return false;
   v.print(`${netName(r.net.def)}\n`);
   return true;

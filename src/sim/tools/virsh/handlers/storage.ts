@@ -2,7 +2,7 @@
 import * as S from "../../../model/libvirt/storage";
 import { normalizePool, parsePoolXml, parseVolumeXml, poolName, poolPath, poolType, poolWithSizes, volumeXml } from "../../../model/libvirt/net-xml";
 import { lvErr, type Pool, type Volume } from "../../../model/libvirt/types";
-import { prettyBytes } from "../../../model/libvirt/units";
+import { prettyBytes, u64 } from "../../../model/libvirt/units";
 import { formatXml, parseXml, stripWs } from "../../../model/libvirt/xml";
 import { exclusive, noSupport, optPool, optStr, optVol, parseSize, readXmlFile, unsupportedFlags, type Handler } from "../common";
 import { caseSort, kv, table } from "../format";
@@ -69,7 +69,7 @@ const poolInfo: Handler = (v, o) => {
   const p = r.pool;
   let s = kv("Name:", poolName(p.def)) + kv("UUID:", p.uuid) + kv("State:", p.active ? "running" : "inactive") + kv("Persistent:", p.persistent ? "yes" : "no") + kv("Autostart:", p.autostart ? "yes" : "no");
   if (p.active) {
-    const f = (n: number) => (o.has("bytes") ? String(n) : prettyBytes(n));
+    const f = (n: number) => (o.has("bytes") ? u64(n) : prettyBytes(n));
     s += kv("Capacity:", f(p.capacity)) + kv("Allocation:", f(p.allocation)) + kv("Available:", f(p.available));
   }
   v.print(s);
@@ -283,13 +283,13 @@ function poolAs(create: boolean): Handler {
 }
 
 const poolName_: Handler = (v, o) => {
-  const r = optPool(v, o, "pool");
+  const r = optPool(v, o, "pool", { name: false });
   if (!r) return false;
   v.print(`${poolName(r.pool.def)}\n`);
   return true;
 };
 const poolUuid: Handler = (v, o) => {
-  const r = optPool(v, o);
+  const r = optPool(v, o, "pool", { uuid: false });
   if (!r) return false;
   v.print(`${r.pool.uuid}\n`);
   return true;
@@ -475,7 +475,7 @@ const volClone: Handler = (v, o) => {
     if (!pp.active) return lvErr("OPERATION_INVALID", "Requested operation is not valid: storage pool is not active");
     if (pp.volumes.some((x) => x.name === newname)) return lvErr("OPERATION_FAILED", "operation failed: storage vol already exists");
     if (c.driver === "test") {
-      if (src.allocation > pp.available) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${newname}'`);
+      if (pp.available >= 0 && src.allocation > pp.available) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${newname}'`);
       const nv: Volume = { ...src, name: newname, path: `${poolPath(pp.def)}/${newname}` };
       pp.volumes.push(nv);
       S.recomputePool(c, pp);
