@@ -39,6 +39,7 @@ describe("qemu-img fidelity", () => {
     report("qemu-img goldens", outs);
     const unexpected = outs.filter((o) => !o.ok && !o.setup && !KNOWN_GAPS[`${o.session}|${o.cmd}`]);
     expect(unexpected.map((o) => `[${o.session}] ${o.cmd}\n  expected ${JSON.stringify(o.expected)}\n  actual   ${JSON.stringify(o.actual)}`)).toEqual([]);
-    for (const o of outs.filter((x) => x.setup)) expect(o.actual.exit, `[${o.session}] ${o.cmd}`).toBe(o.expected.exit);
+    // setup lines (qemu-io, mkdir ...) must have the same effect and output (qemu-io's timing line masked)
+    expect(outs.filter((o) => o.setup && !o.ok).map((o) => `[${o.session}] ${o.cmd}`)).toEqual([]);
   });
 });

@@ -272,7 +272,6 @@ function writeData(chain: readonly DiskImage[], off: number, end: number, run: O
   const g0 = Math.floor(a / g);
   const g1 = Math.ceil(b / g);
   let placed: Extent[];
-  void g1;
   if (base !== undefined) {
     placed = runs.map((r) => ({ ...r, host: r.off + base }));
     img.allocated += bytesNewlyAllocated(img.data, a, b);

@@ -5,7 +5,6 @@ import { FORMATS, qcow2Allocated } from "../../model/image/formats";
 import type { Extent } from "../../model/image/extents";
 import { addRef, allocBytes, freeBytes, refblockEntries, type Qcow2Image } from "../../model/image/qcow2";
 import { accumulate } from "./create";
-import { checkCache } from "./inspect";
 import { imageOpts } from "./info";
 import { RAW_PROBE_WARNING } from "./open";
 import { hasHelpOption, helpLines, modelOptions, parseOptions } from "./opts";
@@ -101,7 +100,6 @@ export function amendCommand(run: Run, argv: string[]): number {
     run.report(`Invalid cache option: ${cache}`);
     return finish(1);
   }
-  void checkCache;
   let file = filename!;
   let fmt = fmtOpt;
   if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));

@@ -11,7 +11,6 @@ import { l2Coverage, l2ForWrite, type Qcow2Image } from "../../model/image/qcow2
 import { blockStatus } from "../../model/image/status";
 import { resolvePath } from "../../model/fs";
 import { accumulate, optionHelp } from "./create";
-import { checkCache } from "./inspect";
 import { imageOpts } from "./info";
 import { combinePath, type Layer } from "./open";
 import { hasHelpOption, modelOptions, optionDescs, parseOptions } from "./opts";

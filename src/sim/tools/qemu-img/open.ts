@@ -77,7 +77,7 @@ export function probeFormat(node: FileNode): string {
 }
 
 /** A plain file's bytes as a raw image (text files, or any image opened with -f raw). */
-export function rawView(node: FileNode, tag: string): DiskImage {
+export function rawView(node: FileNode): DiskImage {
   const img = imageOf(node);
   const len = img ? img.fileLength : Buffer.byteLength(node.content, "utf8");
   const size = roundUp(len, 512);
@@ -88,7 +88,6 @@ export function rawView(node: FileNode, tag: string): DiskImage {
   if (img.format === "raw") return img;
   // the container's bytes: its metadata (the first piece carries the whole image, so that a byte copy of
   // the file is that image again), then the data clusters where they sit in the file
-  void tag;
   const whole = `${IMAGE_BYTES}${JSON.stringify(img)}`;
   const pieces: Extent[] = [];
   const put = (off: number, n: number, pat: number | string) => {
@@ -187,9 +186,9 @@ export function formatMismatch(fmt: string, node: FileNode): string | undefined 
 }
 
 /** The view a driver gives of a file. */
-function viewAs(fmt: string, node: FileNode, tag: string): { image: DiskImage; native: boolean } {
+function viewAs(fmt: string, node: FileNode): { image: DiskImage; native: boolean } {
   const img = imageOf(node);
-  if (fmt === "raw" || fmt === "file" || !img) return { image: rawView(node, tag), native: !!img && img.format === "raw" };
+  if (fmt === "raw" || fmt === "file" || !img) return { image: rawView(node), native: !!img && img.format === "raw" };
   if (fmt === "vpc" && img.format === "vpc" && img.vpc?.subformat === "fixed") return { image: img, native: true };
   return { image: img, native: true };
 }
@@ -277,7 +276,7 @@ function openOne(o: Opener, name: string, fmt: string | undefined): OneResult {
     if (bad) return { ok: false, message: bad.includes("\0") ? bad.replace("\0", name) : bad };
   }
   if (!FORMATS[driver] && driver !== "file") return { ok: false, message: `Driver '${driver}' is not supported here` };
-  const v = viewAs(driver, node, abs);
+  const v = viewAs(driver, node);
   return { ok: true, node, abs, layer: { name, abs, format: driver === "file" ? "file" : driver, image: v.image, native: v.native, probedRaw: fmt === undefined && probed === "raw" } };
 }
 
