@@ -320,7 +320,9 @@ export function createImage(spec: CreateSpec): CreateResult {
           allocated: 4096 + table * cs,
           clusterSize: cs,
           qed: { tableClusters: table, l2: {} },
-          ...backingOf(spec),
+          ...(spec.backingFile !== undefined ? { backingFile: spec.backingFile } : {}),
+          // QED only records that a raw backing file must not be probed
+          ...(spec.backingFormat === "raw" ? { backingFormat: "raw" } : {}),
         },
       };
     }

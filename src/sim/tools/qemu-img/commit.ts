@@ -246,14 +246,16 @@ export function rebaseCommand(run: Run, argv: string[]): number {
     }
   }
   let error: string | undefined;
-  if (!top.native || !["qcow2", "qed", "vmdk", "qcow"].includes(img.format)) error = `Could not change the backing file to '${newBase ?? ""}': Operation not supported`;
+  if (!top.native || !["qcow2", "qed", "qcow"].includes(img.format)) error = `Could not change the backing file to '${newBase ?? ""}': Operation not supported`;
   else if (newBase !== undefined && newBase !== "" && newFmt === undefined) error = `Could not change the backing file to '${newBase}': backing format must be specified`;
   if (top.native) {
     const changed: DiskImage = { ...img };
     if (!error) {
       if (newBase !== undefined && newBase !== "") {
         changed.backingFile = newBase;
-        changed.backingFormat = newFmt!;
+        // QED records only "raw" (no probing); other formats keep the name
+        if (img.format !== "qed" || newFmt === "raw") changed.backingFormat = newFmt!;
+        else delete changed.backingFormat;
       } else {
         delete changed.backingFile;
         delete changed.backingFormat;

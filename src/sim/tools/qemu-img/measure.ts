@@ -142,7 +142,7 @@ export function measureCommand(run: Run, argv: string[]): number {
     const rbits = o.refcount_bits !== undefined ? Number(o.refcount_bits) : 16;
     if (!(rbits > 0 && rbits <= 64 && (rbits & (rbits - 1)) === 0)) return run.fail("Refcount width must be a power of two and may not exceed 64 bits");
     const prealloc = o.preallocation ?? "off";
-    if (!["off", "metadata", "falloc", "full"].includes(prealloc)) return run.fail(`Parameter 'preallocation' does not accept value '${prealloc}'`);
+    if (!["off", "metadata", "falloc", "full"].includes(prealloc)) return run.fail(`invalid parameter value: ${prealloc}`);
     const bcs = BigInt(cs);
     const raw = src ? BigInt(virtual) : BigInt(o.size ?? String(size ?? 0n));
     let vs = ((raw + bcs - 1n) / bcs) * bcs;
