@@ -1,7 +1,7 @@
 // Network, storage pool, volume and nwfilter XML: validation with libvirt's wording and canonical form.
 import { child, childText, el, isEl, kids, parseXml, stripWs, syntaxErrorText, text, type XmlEl } from "./xml";
 import { lvErr, type DriverKind, type LvError, type Volume } from "./types";
-import { scaleInteger, ULLONG_MAX } from "./units";
+import { scaleInteger, u64, ULLONG_MAX } from "./units";
 
 const FORWARD_MODES = ["nat", "route", "open", "bridge", "private", "vepa", "passthrough", "hostdev"];
 const NET_ORDER = ["name", "uuid", "metadata", "forward", "port", "bridge", "mtu", "mac", "domain", "dns", "ip", "route", "portgroup", "virtualport", "bandwidth"];
@@ -110,16 +110,31 @@ export function normalizePool(rootIn: XmlEl, o: { uuid: () => string }): XmlEl |
   for (const d of kids(src, "device")) srcKids.push(d);
   for (const d of kids(src, "dir")) srcKids.push(d);
   for (const a of kids(src, "adapter")) srcKids.push(a);
-  for (const n of kids(src, "name")) srcKids.push(n);
+  const srcName = childText(src, "name")?.trim();
+  if (type === "rbd" && !srcName) return lvErr("XML_ERROR", "XML error: element 'name' is mandatory for RBD pool");
+  // pools named by their source default the source name to the pool name
+  const named = ["logical", "rbd", "sheepdog", "gluster", "zfs", "vstorage"].includes(type);
+  if (srcName || named) srcKids.push(el("name", {}, [srcName || name]));
+  const iqn = child(child(src, "initiator"), "iqn");
+  if (iqn?.attrs.name) srcKids.push(el("initiator", {}, [el("iqn", { name: iqn.attrs.name })]));
   const fmt = child(src, "format") ?? (DEFAULT_SOURCE_FORMAT[type] ? el("format", { type: DEFAULT_SOURCE_FORMAT[type] }) : undefined);
   if (fmt) srcKids.push(fmt);
-  if (type === "logical" && !child(src, "name") && !kids(src, "device").length) srcKids.splice(srcKids.indexOf(fmt!), 0, el("name", {}, [name]));
+  // virStorageAuthDefFormat: type and username, then the secret by uuid or usage
+  const auth = child(src, "auth");
+  if (auth) {
+    const sec = child(auth, "secret");
+    const secAttrs = sec?.attrs.uuid ? { uuid: sec.attrs.uuid } : sec?.attrs.usage ? { usage: sec.attrs.usage } : {};
+    srcKids.push(el("auth", { type: auth.attrs.type, username: auth.attrs.username }, [el("secret", secAttrs)]));
+  }
+  const proto = child(src, "protocol");
+  if (proto?.attrs.ver) srcKids.push(el("protocol", { ver: proto.attrs.ver }));
   const tgt = child(root, "target");
-  const path = childText(tgt, "path")?.trim();
-  if (["dir", "fs", "netfs", "logical", "disk", "iscsi", "scsi", "mpath", "zfs", "vstorage"].includes(type) && !path)
-    return lvErr("XML_ERROR", "XML error: missing storage pool target path");
-  if (type === "netfs" && !kids(src, "host").length) return lvErr("XML_ERROR", "XML error: missing storage pool source host name");
+  const path = type === "logical" ? `/dev/${srcName || name}` : type === "zfs" ? `/dev/zvol/${srcName || name}` : ["rbd", "sheepdog", "gluster", "iscsi-direct"].includes(type) ? undefined : childText(tgt, "path")?.trim();
+  // virStoragePoolDefParseXML's order: source host, source dir, source device, then the target path
+  if (["netfs", "iscsi", "iscsi-direct", "rbd", "sheepdog", "gluster"].includes(type) && !kids(src, "host").length) return lvErr("XML_ERROR", "XML error: missing storage pool source host name");
+  if ((type === "netfs" || type === "gluster") && !child(src, "dir")?.attrs.path) return lvErr("XML_ERROR", "XML error: missing storage pool source path");
   if (["fs", "disk"].includes(type) && !kids(src, "device").length) return lvErr("XML_ERROR", "XML error: missing storage pool source device name");
+  if (["dir", "fs", "netfs", "disk", "iscsi", "scsi", "mpath", "vstorage"].includes(type) && !path) return lvErr("XML_ERROR", "XML error: missing storage pool target path");
   const tgtKids: XmlEl[] = [];
   if (path) tgtKids.push(el("path", {}, [path.replace(/\/+$/, "") || "/"]));
   const perms = child(tgt, "permissions");
@@ -139,7 +154,7 @@ export function poolWithSizes(def: XmlEl, cap: number, alloc: number, avail: num
     ks[1]!,
     el("capacity", { unit: "bytes" }, [String(cap)]),
     el("allocation", { unit: "bytes" }, [String(alloc)]),
-    el("available", { unit: "bytes" }, [String(avail)]),
+    el("available", { unit: "bytes" }, [u64(avail)]),
     ...ks.slice(2),
   ]);
 }

@@ -1,7 +1,7 @@
 // libvirt's test driver host: a <node> XML document (test:///PATH) or the built-in default (test:///default).
 import { normalizeDomain } from "./domain-xml";
 import { normalizePool, parseNetworkXml, volumeFromEl, poolPath } from "./net-xml";
-import { recomputePool } from "./storage";
+import { recomputePool, volFormatFor } from "./storage";
 import { child, childText, el, formatXml, kids, parseXml, stripWs, syntaxErrorText, text, type XmlEl } from "./xml";
 import { lvErr, type Domain, type DomainState, type LibvirtConn, type LvError, type NodeInfo, type Pool, type Snapshot } from "./types";
 
@@ -221,13 +221,15 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
       const spec = volumeFromEl(vEl);
       if ("code" in spec) return spec;
       const path = childText(child(vEl, "target"), "path")?.trim() ?? `${poolPath(def) ?? ""}/${spec.name}`;
+      const format = volFormatFor(def.attrs.type ?? "dir", spec.format);
+      if (typeof format === "object") return format;
       pool.volumes.push({
         name: spec.name,
         path,
         type: (vEl.attrs.type as "file") ?? "file",
         capacity: spec.capacity,
         allocation: spec.allocation ?? spec.capacity,
-        ...(spec.format ? { format: spec.format } : {}),
+        ...(format ? { format } : {}),
         ...(spec.backing ? { backing: spec.backing } : {}),
       });
     }

@@ -131,16 +131,42 @@ export function findVolumeAnywhere(conn: LibvirtConn, key: string): { pool: Pool
   return undefined;
 }
 
+const FILE_FORMATS = ["none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "cow", "qcow", "qcow2", "qed", "vmdk"];
+const DISK_FORMATS = ["none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended"];
+const FILE_FORMAT_POOLS = ["dir", "fs", "netfs", "gluster", "rbd", "sheepdog", "vstorage"];
+
+/**
+ * A volume's format as its pool type reads it (virStorageVolDefParseXML with the pool's volume options):
+ * file-backed pools know image formats (default raw), disk pools partition types (default none), the others
+ * keep no format at all.
+ */
+export function volFormatFor(poolType: string, format: string | undefined): string | undefined | LvError {
+  const known = FILE_FORMAT_POOLS.includes(poolType) ? FILE_FORMATS : poolType === "disk" ? DISK_FORMATS : undefined;
+  if (!known) return undefined;
+  if (format === undefined) return poolType === "disk" ? "none" : "raw";
+  if (!known.includes(format)) return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: unknown volume format type ${format}`);
+  return format;
+}
+
+/** The type virStorageVolGetInfo reports: the test driver derives it from the pool type alone. */
+export function volInfoType(conn: LibvirtConn, p: Pool, v: Volume): string {
+  if (conn.driver !== "test") return v.type;
+  return ["dir", "fs", "netfs"].includes(poolType(p.def)) ? "file" : "block";
+}
+
 export interface VolCreate {
   name: string;
   capacity: number;
   allocation?: number;
   format?: string;
   backing?: { path: string; format?: string };
+  type?: Volume["type"];
 }
 
 export function createVolume(conn: LibvirtConn, p: Pool, spec: VolCreate, fs: Fs | undefined, mtime: number): Volume | LvError {
-  if (!p.active) return lvErr("OPERATION_INVALID", "Requested operation is not valid: storage pool is not active");
+  if (!p.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(p.def)}' is not active`);
+  const fmt = conn.driver === "test" ? volFormatFor(poolType(p.def), spec.format) : (spec.format ?? "raw");
+  if (typeof fmt === "object") return fmt;
   if (p.volumes.some((v) => v.name === spec.name)) return lvErr("OPERATION_FAILED", "operation failed: storage vol already exists");
   const base = poolPath(p.def) ?? "";
   const path = `${base}/${spec.name}`;
@@ -148,8 +174,8 @@ export function createVolume(conn: LibvirtConn, p: Pool, spec: VolCreate, fs: Fs
   let vol: Volume;
   if (conn.driver === "test") {
     const alloc = spec.allocation ?? spec.capacity;
-    if (alloc > p.available) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${spec.name}'`);
-    vol = { name: spec.name, path, type: "file", capacity: spec.capacity, allocation: alloc, format, ...(spec.backing ? { backing: spec.backing } : {}) };
+    if (p.allocation + alloc > p.capacity) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${spec.name}'`);
+    vol = { name: spec.name, path, type: spec.type ?? "file", capacity: spec.capacity, allocation: alloc, ...(fmt ? { format: fmt } : {}), ...(spec.backing ? { backing: spec.backing } : {}) };
   } else {
     const img = newImage(format === "iso" ? "raw" : format, spec.capacity, spec.backing ? { backingFile: spec.backing.path, ...(spec.backing.format ? { backingFormat: spec.backing.format } : {}) } : {});
     if (spec.allocation !== undefined && format === "raw") img.allocated = Math.min(spec.allocation, spec.capacity);

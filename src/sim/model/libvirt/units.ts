@@ -15,8 +15,8 @@ export function scaleInteger(value: bigint, suffix: string, scale: bigint, limit
     else {
       let base = 1024n;
       if (s.length === 1) base = 1024n;
-      else if (s.length === 3 && s.slice(1) === "iB") base = 1024n;
-      else if (s.length === 2 && s[1] === "B") base = 1000n;
+      else if (s.slice(1).toLowerCase() === "ib") base = 1024n;
+      else if (s.length === 2 && s[1]!.toLowerCase() === "b") base = 1000n;
       else return lvErr("INVALID_ARG", `invalid argument: unknown suffix '${suffix}'`);
       const pow = "kmgtpe".indexOf(s[0]!.toLowerCase());
       if (pow < 0) return lvErr("INVALID_ARG", `invalid argument: unknown suffix '${suffix}'`);
@@ -58,8 +58,13 @@ export function cFixed(x: number, digits: number): string {
   return x.toFixed(digits);
 }
 
-/** "20.00 GiB" as virsh prints capacities. */
+/** A byte count as libvirt's unsigned long long holds it: a negative difference wraps around 2^64. */
+export function u64(n: number): string {
+  return n < 0 ? (2n ** 64n + BigInt(Math.round(n))).toString() : String(n);
+}
+
+/** "20.00 GiB" as virsh prints capacities (an underflowed unsigned figure shows as its wrapped value). */
 export function prettyBytes(bytes: number): string {
-  const [v, u] = prettyCapacity(bytes);
+  const [v, u] = prettyCapacity(bytes < 0 ? 2 ** 64 + bytes : bytes);
   return `${cFixed(v, 2)} ${u}`;
 }

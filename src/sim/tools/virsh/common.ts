@@ -202,7 +202,8 @@ export function optScaled(v: Virsh, o: Opts, name: string, scale: bigint, max: b
 /** virshVolSize / vshStrToScaledSize for vol-create-as sizes: "Malformed size X". */
 export function parseSize(v: Virsh, text: string): number | null {
   const sp = splitScaled(text);
-  if (!sp) {
+  // strtoull overflow: no libvirt error behind the message
+  if (!sp || sp.num > ULLONG_MAX) {
     v.error(`Malformed size ${text}`);
     return null;
   }

@@ -3,7 +3,7 @@ import * as S from "../../../model/libvirt/storage";
 import { normalizePool, parsePoolXml, parseVolumeXml, poolName, poolPath, poolType, poolWithSizes, volumeXml } from "../../../model/libvirt/net-xml";
 import { lvErr, type Pool, type Volume } from "../../../model/libvirt/types";
 import { prettyBytes, u64 } from "../../../model/libvirt/units";
-import { formatXml, parseXml, stripWs } from "../../../model/libvirt/xml";
+import { formatXml, kids, parseXml, stripWs, syntaxErrorText } from "../../../model/libvirt/xml";
 import { exclusive, noSupport, optPool, optStr, optVol, parseSize, readXmlFile, unsupportedFlags, type Handler } from "../common";
 import { caseSort, kv, table } from "../format";
 import type { Opts } from "../parse";
@@ -80,6 +80,7 @@ const poolDumpxml: Handler = (v, o) => {
   const r = optPool(v, o);
   if (!r) return false;
   const p = r.pool;
+  if (isTest(v) && o.has("inactive")) return v.fail(unsupportedFlags(1, "testStoragePoolGetXMLDesc"));
   const x = formatXml(p.active || isTest(v) ? poolWithSizes(p.def, p.active || isTest(v) ? p.capacity || S.TEST_POOL_CAPACITY : 0, p.allocation, p.active || isTest(v) ? p.available || (isTest(v) ? S.TEST_POOL_CAPACITY - p.allocation : 0) : 0) : poolWithSizes(p.def, 0, 0, 0));
   const xp = o.strQuiet("xpath");
   if (xp !== undefined) return xpathDump(v, x, xp, o.has("wrap"));
@@ -119,7 +120,12 @@ const poolStart = poolAction(
 const poolBuild = poolAction(
   (n) => `Failed to build pool ${n}`,
   (n) => `Pool ${n} built\n`,
-  (v, p) => onPool(v, p, (pp, c, fs) => S.buildPool(c, pp, fs, Math.floor(v.now / 1000))),
+  (v, p, o) => {
+    // VIR_STORAGE_POOL_BUILD_NO_OVERWRITE = 4, _OVERWRITE = 8: the test driver takes no flags
+    const flags = (o.has("no-overwrite") ? 4 : 0) | (o.has("overwrite") ? 8 : 0);
+    if (isTest(v) && flags) return unsupportedFlags(flags, "testStoragePoolBuild");
+    return onPool(v, p, (pp, c, fs) => S.buildPool(c, pp, fs, Math.floor(v.now / 1000)));
+  },
 );
 const poolDestroy = poolAction(
   (n) => `Failed to destroy pool ${n}`,
@@ -342,7 +348,7 @@ const volList: Handler = (v, o) => {
   }
   const vols = [...p.volumes].sort((a, b) => caseSort(a.name, b.name));
   if (o.has("details")) {
-    v.print(table(["Name", "Path", "Type", "Capacity", "Allocation"], vols.map((x) => [x.name, x.path, x.type, prettyBytes(x.capacity), prettyBytes(x.allocation)]), !v.quiet));
+    v.print(table(["Name", "Path", "Type", "Capacity", "Allocation"], vols.map((x) => [x.name, x.path, S.volInfoType(v.conn, p, x), prettyBytes(x.capacity), prettyBytes(x.allocation)]), !v.quiet));
     return true;
   }
   v.print(table(["Name", "Path"], vols.map((x) => [x.name, x.path]), !v.quiet));
@@ -354,7 +360,7 @@ const volInfo: Handler = (v, o) => {
   if (!r) return false;
   const x = r.vol;
   const bytes = o.has("bytes");
-  let s = kv("Name:", x.name) + kv("Type:", x.type);
+  let s = kv("Name:", x.name) + kv("Type:", S.volInfoType(v.conn, r.pool, x));
   s += kv("Capacity:", bytes ? `${x.capacity} bytes` : prettyBytes(x.capacity));
   if (o.has("physical")) s += kv("Physical:", bytes ? `${x.allocation} bytes` : prettyBytes(x.allocation));
   else s += kv("Allocation:", bytes ? `${x.allocation} bytes` : prettyBytes(x.allocation));
@@ -455,7 +461,7 @@ const volCreate: Handler = (v, o) => {
   const res =
     "code" in spec
       ? spec
-      : v.mutate((c, fs) => S.createVolume(c, c.pools.find((x) => x.uuid === p.uuid)!, { name: spec.name, capacity: spec.capacity, ...(spec.allocation !== undefined ? { allocation: spec.allocation } : {}), ...(spec.format ? { format: spec.format } : {}), ...(spec.backing ? { backing: spec.backing } : {}) }, fs, Math.floor(v.now / 1000)));
+      : v.mutate((c, fs) => S.createVolume(c, c.pools.find((x) => x.uuid === p.uuid)!, { name: spec.name, capacity: spec.capacity, ...(spec.allocation !== undefined ? { allocation: spec.allocation } : {}), ...(spec.format ? { format: spec.format } : {}), ...(spec.backing ? { backing: spec.backing } : {}), ...(spec.type ? { type: spec.type as Volume["type"] } : {}) }, fs, Math.floor(v.now / 1000)));
   if ("code" in res) {
     v.lastError = res;
     v.error(`Failed to create vol from ${file}`);
@@ -470,12 +476,19 @@ const volClone: Handler = (v, o) => {
   if (!r) return false;
   const newname = o.raw("newname")!;
   const src = r.vol;
+  // VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA = 1, _REFLINK = 2: the test driver takes no flags
+  const flags = (o.has("prealloc-metadata") ? 1 : 0) | (o.has("reflink") ? 2 : 0);
+  if (isTest(v) && flags) {
+    v.lastError = unsupportedFlags(flags, "testStorageVolCreateXMLFrom");
+    v.error(`Failed to clone vol from ${r.vol.name}`);
+    return false;
+  }
   const res = v.mutate((c, fs) => {
     const pp = c.pools.find((x) => x.uuid === r.pool.uuid)!;
-    if (!pp.active) return lvErr("OPERATION_INVALID", "Requested operation is not valid: storage pool is not active");
+    if (!pp.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(pp.def)}' is not active`);
     if (pp.volumes.some((x) => x.name === newname)) return lvErr("OPERATION_FAILED", "operation failed: storage vol already exists");
     if (c.driver === "test") {
-      if (pp.available >= 0 && src.allocation > pp.available) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${newname}'`);
+      if (pp.allocation + src.allocation > pp.capacity) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${newname}'`);
       const nv: Volume = { ...src, name: newname, path: `${poolPath(pp.def)}/${newname}` };
       pp.volumes.push(nv);
       S.recomputePool(c, pp);
@@ -571,7 +584,139 @@ const volWipe: Handler = (v, o) => {
   return true;
 };
 
+const poolCapabilities: Handler = (v) => {
+  if (isTest(v)) {
+    v.lastError = noSupport("virConnectGetStoragePoolCapabilities");
+    v.error("failed to get storage pool capabilities");
+    return false;
+  }
+  let s = "<storagepoolCapabilities>\n";
+  for (const t of POOL_TYPES) s += `  <pool type='${t}' supported='${["dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", "gluster", "zfs"].includes(t) ? "yes" : "no"}'/>\n`;
+  v.print(s + "</storagepoolCapabilities>\n");
+  return true;
+};
+
+/** testConnectFindStoragePoolSources: fixed LVM answers, an NFS export named after the host asked for. */
+function findSources(v: Virsh, type: string, spec: string | undefined): boolean {
+  const fail = (e: ReturnType<typeof lvErr>) => {
+    v.lastError = e;
+    v.error(`Failed to find any ${type} pool sources`);
+    return false;
+  };
+  if (!isTest(v)) return fail(noSupport(`pool type '${type}' does not support source discovery`));
+  if (!POOL_TYPES.includes(type) || !["dir", "logical", "netfs"].includes(type)) return fail(noSupport(`pool type '${type}' does not support source discovery`));
+  // the driver mistakes type 0 (dir) for an unknown type
+  if (type === "dir") return fail(lvErr("INTERNAL_ERROR", `internal error: unknown storage pool type ${type}`));
+  if (type === "logical") {
+    const one = (dev: string, name: string) => `  <source>\n    <device path='${dev}'/>\n    <name>${name}</name>\n    <format type='lvm2'/>\n  </source>\n`;
+    v.print(`<sources>\n${one("/dev/sda20", "testvg1")}${one("/dev/sda21", "testvg2")}</sources>\n`);
+    return true;
+  }
+  let host: string | undefined;
+  if (spec !== undefined) {
+    const p = parseXml(spec);
+    if ("error" in p) return fail(lvErr("XML_DETAIL", syntaxErrorText(p.error, "(storage_source_specification)")));
+    const root = stripWs(p.root);
+    host = root.name === "source" ? kids(root, "host")[0]?.attrs.name : undefined;
+  }
+  if (!host) return fail(lvErr("INVALID_ARG", "invalid argument: hostname must be specified for netfs sources"));
+  v.print(`<sources>\n  <source>\n    <host name='${host}'/>\n    <dir path='/testshare'/>\n    <format type='nfs'/>\n  </source>\n</sources>\n`);
+  return true;
+}
+
+const findPoolSources: Handler = (v, o) => {
+  const type = o.raw("type")!;
+  const file = o.strQuiet("srcSpec");
+  let spec: string | undefined;
+  if (file !== undefined) {
+    spec = readXmlFile(v, file);
+    if (spec === undefined) return false;
+  }
+  return findSources(v, type, spec);
+};
+
+/** find-storage-pool-sources-as builds the source spec from --host/--port/--initiator. */
+const findPoolSourcesAs: Handler = (v, o) => {
+  const type = o.raw("type")!;
+  const host = o.strQuiet("host");
+  const port = o.strQuiet("port");
+  const initiator = o.strQuiet("initiator");
+  let spec: string | undefined;
+  if (host) {
+    spec = `<source>\n  <host name='${host}'${port ? ` port='${port}'` : ""}/>\n`;
+    if (initiator) spec += `  <initiator>\n    <iqn name='${initiator}'/>\n  </initiator>\n`;
+    spec += "</source>\n";
+  }
+  return findSources(v, type, spec);
+};
+
+/** vol-create-from: a new volume described by XML, cloned from an existing one (same pool in the test driver). */
+const volCreateFrom: Handler = (v, o) => {
+  const p = activePool(v, o);
+  if (!p) return false;
+  const flags = (o.has("prealloc-metadata") ? 1 : 0) | (o.has("reflink") ? 2 : 0);
+  const input = optVol(v, o, "vol", "inputpool");
+  if (!input) return false;
+  const file = o.raw("file")!;
+  const text = readXmlFile(v, file);
+  if (text === undefined) return false;
+  const res = v.mutate((c, fs) => {
+    const pp = c.pools.find((x) => x.uuid === p.uuid)!;
+    if (c.driver === "test" && flags) return unsupportedFlags(flags, "testStorageVolCreateXMLFrom");
+    if (!pp.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(pp.def)}' is not active`);
+    const spec = parseVolumeXml(text);
+    if ("code" in spec) return spec;
+    const fmt = S.volFormatFor(poolType(pp.def), spec.format);
+    if (typeof fmt === "object") return fmt;
+    if (pp.volumes.some((x) => x.name === spec.name)) return lvErr("OPERATION_FAILED", "operation failed: storage vol already exists");
+    const orig = pp.volumes.find((x) => x.name === input.vol.name);
+    if (!orig) return lvErr("NO_STORAGE_VOL", `Storage volume not found: no storage vol with matching name '${input.vol.name}'`);
+    return S.createVolume(c, pp, { name: spec.name, capacity: spec.capacity, ...(spec.allocation !== undefined ? { allocation: spec.allocation } : {}), ...(spec.format ? { format: spec.format } : {}), ...(spec.type ? { type: spec.type as Volume["type"] } : {}) }, fs, Math.floor(v.now / 1000));
+  });
+  if ("code" in res) {
+    v.lastError = res;
+    v.error(`Failed to create vol from ${file}`);
+    return false;
+  }
+  v.printExtra(`Vol ${res.name} created from input vol ${input.vol.name}\n`);
+  return true;
+};
+
+/** vol-upload / vol-download: the local file is opened first; the test driver has no volume streams. */
+function volStream(upload: boolean): Handler {
+  return (v, o) => {
+    const r = optVol(v, o);
+    if (!r) return false;
+    const file = o.raw("file")!;
+    if (upload) {
+      if ("errno" in v.readLocalFile(file)) {
+        v.error(`cannot read ${file}`);
+        return false;
+      }
+    } else {
+      const dir = v.absPath(file).replace(/\/[^/]*$/, "") || "/";
+      if (v.fs[dir]?.kind !== "dir") {
+        v.error(`cannot create ${file}`);
+        return false;
+      }
+    }
+    if (isTest(v)) {
+      v.lastError = noSupport(upload ? "virStorageVolUpload" : "virStorageVolDownload");
+      v.error(upload ? `cannot upload to volume ${r.name}` : `cannot download from volume ${r.name}`);
+      return false;
+    }
+    if (!upload) v.writeLocalFile(file, "");
+    return true;
+  };
+}
+
 export const STORAGE_HANDLERS: Record<string, Handler> = {
+  "vol-create-from": volCreateFrom,
+  "vol-upload": volStream(true),
+  "vol-download": volStream(false),
+  "pool-capabilities": poolCapabilities,
+  "find-storage-pool-sources": findPoolSources,
+  "find-storage-pool-sources-as": findPoolSourcesAs,
   "pool-list": poolList,
   "pool-info": poolInfo,
   "pool-dumpxml": poolDumpxml,
