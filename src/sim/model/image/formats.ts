@@ -419,6 +419,8 @@ function createQcow2(spec: CreateSpec, size: number): CreateResult {
   const l2e = extendedL2 ? 16 : 8;
   if (spec.virtualSize > 2 ** 63 - 1024) return fail("Could not resize image: Image size cannot be negative");
   if (sizeToL1({ cs, l2Entry: l2e }, size) > QCOW2_MAX_L1_ENTRIES) return fail("Could not resize image: Failed to grow the L1 table: File too large", false, true);
+  // preallocated data has to fit in the host file (ext4: 16 TiB)
+  if (pre !== "off" && size + (size / cs) * l2e > EXT4_MAX_FILE) return fail("Could not resize image: File too large", false, true);
   const q: Qcow2Image = freshLayout({ cs, refcountBits, extendedL2, virtualSize: size });
   let data: Extent[] = [];
   if (pre !== "off" && size > 0) data = preallocateQcow2(q, size, pre);
@@ -483,34 +485,26 @@ const lastCluster = (q: Qcow2Image) => {
 export function qcow2Allocated(img: DiskImage): number {
   const l = img.layout;
   if (!l) return roundUp(img.fileLength, 4096);
-  const partial = new Map<number, number>();
-  const mark = (off: number, bytes: number) => {
-    if (bytes > 0) partial.set(Math.floor(off / l.cs), Math.min(l.cs, roundUp(bytes, 4096)));
+  let bytes = 0;
+  for (const r of l.rc) bytes += r.n * l.cs;
+  // tables written only as far as they reach
+  const partial = (off: number, n: number) => {
+    if (n > 0) bytes -= l.cs - Math.min(l.cs, roundUp(n, 4096));
   };
-  mark(l.l1Offset, l.l1Size * 8);
-  if (l.snapBytes) mark(l.snapOffset, l.snapBytes);
-  if (l.bitmapDirBytes) mark(l.bitmapDirOffset, l.bitmapDirBytes);
-  for (const sn of img.snapshots ?? []) if (sn.l1Offset !== undefined) mark(sn.l1Offset, (sn.l1Size ?? 0) * 8);
-  const sparse = new Set<number>();
-  const compressed = new Map<number, number>();
+  partial(l.l1Offset, l.l1Size * 8 - Math.floor((l.l1Size * 8 - 1) / l.cs) * l.cs);
+  if (l.snapBytes) partial(l.snapOffset, l.snapBytes - Math.floor((l.snapBytes - 1) / l.cs) * l.cs);
+  if (l.bitmapDirBytes) partial(l.bitmapDirOffset, l.bitmapDirBytes);
+  for (const sn of img.snapshots ?? []) if (sn.l1Offset !== undefined) partial(sn.l1Offset, ((sn.l1Size ?? 0) * 8) % l.cs || l.cs);
+  // preallocated clusters never written, and host clusters only partly filled with compressed data
+  const comp = new Map<number, number>();
   for (const e of img.data ?? []) {
     if (e.host === undefined) continue;
     if (e.comp) {
       const c = Math.floor(e.host / l.cs);
-      compressed.set(c, Math.max(compressed.get(c) ?? 0, e.host % l.cs + 128));
-    } else if (e.sparse) for (let c = Math.floor(e.host / l.cs); c * l.cs < e.host + e.len; c++) sparse.add(c);
+      comp.set(c, Math.max(comp.get(c) ?? 0, (e.host % l.cs) + 128));
+    } else if (e.sparse) bytes -= Math.ceil(e.len / l.cs) * l.cs;
   }
-  let bytes = 0;
-  for (const r of l.rc) {
-    if (sparse.size === 0 && partial.size === 0 && compressed.size === 0) {
-      bytes += r.n * l.cs;
-      continue;
-    }
-    for (let c = r.s; c < r.s + r.n; c++) {
-      if (sparse.has(c)) continue;
-      bytes += compressed.has(c) ? roundUp(compressed.get(c)!, 4096) : partial.get(c) ?? l.cs;
-    }
-  }
+  for (const used of comp.values()) bytes -= l.cs - Math.min(l.cs, roundUp(used, 4096));
   return Math.max(0, Math.min(roundUp(img.fileLength, 4096), bytes));
 }
 

@@ -33,25 +33,30 @@ export function checkStats(img: DiskImage): CheckResult | undefined {
     let last = -1;
     for (const e of img.data ?? []) {
       if (e.host === undefined) continue;
-      for (let c = Math.floor(e.off / cs); c * cs < e.off + e.len; c++) {
-        // runs split inside a cluster (data written over part of it) still make one cluster
-        if (c === last) continue;
-        last = c;
+      let c = Math.floor(e.off / cs);
+      const end = Math.ceil((e.off + e.len) / cs);
+      // runs split inside a cluster (data written over part of it) still make one cluster
+      if (c === last) c++;
+      while (c < end) {
         const l1 = Math.floor(c / per);
+        const stop = Math.min(end, (l1 + 1) * per);
         if (l1 !== l2) {
           l2 = l1;
           next = 0;
         }
-        allocated++;
+        const n = stop - c;
+        allocated += n;
         if (e.comp) {
-          compressed++;
-          fragmented++;
-          continue;
+          compressed += n;
+          fragmented += n;
+        } else {
+          const host = e.host + (c * cs - e.off);
+          if (next && host !== next) fragmented++;
+          next = host + n * cs;
         }
-        const host = e.host + (c * cs - e.off);
-        if (next && host !== next) fragmented++;
-        next = host + cs;
+        c = stop;
       }
+      last = end - 1;
     }
     return { total, allocated, fragmented, compressed, endOffset: imageEndOffset(img.layout) };
   }

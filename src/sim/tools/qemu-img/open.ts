@@ -96,26 +96,42 @@ export function rawView(node: FileNode): DiskImage {
   };
   const l = img.layout;
   if (l) {
-    // what QEMU wrote in each cluster it uses: whole metadata clusters, tables as far as they reach
-    const partial = new Map<number, number>();
-    const mark = (off: number, bytes: number) => bytes > 0 && partial.set(Math.floor(off / l.cs), roundUp(bytes, 4096));
-    mark(l.l1Offset, l.l1Size * 8);
-    if (l.snapBytes) mark(l.snapOffset, l.snapBytes);
-    if (l.bitmapDirBytes) mark(l.bitmapDirOffset, l.bitmapDirBytes);
-    for (const sn of img.snapshots ?? []) if (sn.l1Offset !== undefined) mark(sn.l1Offset, (sn.l1Size ?? 0) * 8);
-    const dataHosts = new Map<number, Extent>();
-    for (const e of img.data ?? []) {
-      if (e.host === undefined || e.comp) continue;
-      for (let c = Math.floor(e.host / l.cs); c * l.cs < e.host + e.len; c++) dataHosts.set(c, e);
-    }
+    // what QEMU wrote: data clusters where the guest data sits, whole metadata clusters otherwise, tables
+    // (L1, snapshot table and L1 copies, bitmap directory) only as far as they reach
+    const tables = new Map<number, number>();
+    const table = (off: number, bytes: number) => bytes > 0 && tables.set(Math.floor(off / l.cs), roundUp(bytes % l.cs || l.cs, 4096));
+    table(l.l1Offset + Math.floor((l.l1Size * 8 - 1) / l.cs) * l.cs, l.l1Size * 8);
+    if (l.snapBytes) table(l.snapOffset + Math.floor((l.snapBytes - 1) / l.cs) * l.cs, l.snapBytes);
+    if (l.bitmapDirBytes) table(l.bitmapDirOffset, l.bitmapDirBytes);
+    for (const sn of img.snapshots ?? []) if (sn.l1Offset !== undefined) table(sn.l1Offset, (sn.l1Size ?? 0) * 8);
+    const dataRanges = (img.data ?? [])
+      .filter((e) => e.host !== undefined && !e.comp)
+      .map((e) => ({ s: Math.floor(e.host! / l.cs) * l.cs, t: roundUp(e.host! + e.len, l.cs), e }))
+      .sort((x, y) => x.s - y.s);
+    for (const d of dataRanges) if (!d.e.sparse) put(d.s, d.t - d.s, d.e.kind === "data" ? (d.e.pat ?? 0) : 0);
+    let k = 0;
     for (const r of l.rc) {
-      for (let c = r.s; c < r.s + r.n; c++) {
-        const e = dataHosts.get(c);
-        if (e) {
-          if (!e.sparse) put(c * l.cs, l.cs, e.kind === "data" ? (e.pat ?? 0) : 0);
-          continue;
+      let cur = r.s * l.cs;
+      const end = (r.s + r.n) * l.cs;
+      while (cur < end) {
+        while (k < dataRanges.length && dataRanges[k]!.t <= cur) k++;
+        const d = dataRanges[k];
+        const stop = d && d.s < end ? Math.max(cur, d.s) : end;
+        for (let c = cur / l.cs; c * l.cs < stop; ) {
+          const t = tables.get(c);
+          if (t !== undefined) {
+            put(c * l.cs, t, c === 0 ? whole : `${img.format}-meta:${c}`);
+            c++;
+            continue;
+          }
+          // a run of whole metadata clusters up to the next table or data
+          let n = 1;
+          while ((c + n) * l.cs < stop && !tables.has(c + n)) n++;
+          put(c * l.cs, n * l.cs, c === 0 ? whole : `${img.format}-meta:${c}`);
+          c += n;
         }
-        put(c * l.cs, partial.get(c) ?? l.cs, c === 0 ? whole : `${img.format}-meta:${c}`);
+        if (d && d.s < end && d.s <= stop) cur = Math.max(stop, d.t);
+        else cur = end;
       }
     }
   } else {
