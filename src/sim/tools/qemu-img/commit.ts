@@ -116,12 +116,16 @@ export function commitCommand(run: Run, argv: string[]): number {
   return 0;
 }
 
-/** bdrv_find_backing_image(): a backing file of the chain named by its recorded name or its path. */
-function findBacking(run: Run, chain: Layer[], name: string): number {
-  const want = resolvePath(run.cwd, name);
-  for (let i = 1; i < chain.length; i++) {
-    const recorded = chain[i - 1]!.image.backingFile;
-    if (recorded === name || chain[i]!.abs === want || chain[i]!.name === name) return i;
+/**
+ * bdrv_find_backing_image(): the chain index of the image some layer records as `name`, or whose path
+ * `name` gives when taken relative to that layer's directory.
+ */
+export function findBacking(run: Run, chain: Layer[], name: string): number {
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const layer = chain[i]!;
+    if (layer.image.backingFile === name) return i + 1;
+    const candidate = resolvePath(run.cwd, combinePath(layer.name, name));
+    if (run.exists(candidate) && candidate === chain[i + 1]!.abs) return i + 1;
   }
   return -1;
 }
@@ -203,8 +207,7 @@ export function rebaseCommand(run: Run, argv: string[]): number {
     let prefix = -1;
     if (newBase !== "") {
       const full = combinePath(file, newBase!);
-      const abs = resolvePath(run.cwd, full);
-      prefix = chain.findIndex((l, i) => i > 0 && (l.abs === abs || l.name === full));
+      prefix = findBacking(run, chain, full);
       if (prefix > 0) newChain = chain.slice(prefix).map((l) => l.image);
       else {
         const nb = run.tryOpen(full, { ...(newFmt !== undefined ? { format: newFmt } : {}), forceShare: a.has("U") });
