@@ -46,9 +46,11 @@ export function parseNetworkXml(xmlText: string, o: { driver: DriverKind; uuid: 
     if (k.name === "name" || k.name === "uuid") continue;
     if (!NET_ORDER.includes(k.name)) continue;
     if (k.name === "forward") {
-      // libvirt writes dev first, and lists the device as an <interface> too
+      // libvirt writes dev first (the first forward interface when there is no <pf>), and lists the device as an <interface> too
       const attrs: Record<string, string> = {};
+      const firstIf = child(k, "interface")?.attrs.dev;
       if (k.attrs.dev !== undefined) attrs.dev = k.attrs.dev;
+      else if (firstIf !== undefined && !child(k, "pf")) attrs.dev = firstIf;
       attrs.mode = mode!;
       for (const [a, b] of Object.entries(k.attrs)) if (attrs[a] === undefined) attrs[a] = b;
       const fk = kids(k);

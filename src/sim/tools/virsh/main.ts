@@ -12,6 +12,7 @@ import { Virsh } from "./runtime";
 import { HANDLERS } from "./handlers/index";
 import { completeVirsh, completeWords } from "./completion";
 import { noSupport } from "./common";
+import { readonlyGate } from "./handlers/readonly";
 
 const LONGS: LongOption[] = [
   { name: "connect", arg: "required", key: "c" },
@@ -111,6 +112,10 @@ function dispatch(v: Virsh, o: Opts, interactive: boolean): boolean {
       return true;
     }
   }
+  if (v.readonly) {
+    const denied = readonlyGate(v, o);
+    if (denied !== undefined) return denied;
+  }
   const h = HANDLERS[name];
   if (!h) return v.fail(noSupport(`vir${name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`));
   try {
@@ -186,7 +191,8 @@ class VirshShell implements InteractiveProgram {
   ) {}
 
   prompt(): string {
-    return this.v.ctx.user === "root" ? "virsh # " : "virsh > ";
+    // VIRSH_PROMPT_RO / _RW: the prompt shows whether the connection is read-only
+    return this.v.readonly ? "virsh > " : "virsh # ";
   }
 
   private step(world: World, fn: () => boolean | void): Step {

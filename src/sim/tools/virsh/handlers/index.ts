@@ -6,6 +6,7 @@ import { STORAGE_HANDLERS } from "./storage";
 import { NETWORK_HANDLERS } from "./network";
 import { SNAPSHOT_HANDLERS } from "./snapshot";
 import { HOST_HANDLERS } from "./host";
+import { EVENT_HANDLERS } from "./events";
 import { qemuAgentCommand } from "../../qemu-system/agent";
 
 export const HANDLERS: Record<string, Handler> = {
@@ -15,5 +16,6 @@ export const HANDLERS: Record<string, Handler> = {
   ...NETWORK_HANDLERS,
   ...SNAPSHOT_HANDLERS,
   ...HOST_HANDLERS,
+  ...EVENT_HANDLERS,
   "qemu-agent-command": qemuAgentCommand,
 };
