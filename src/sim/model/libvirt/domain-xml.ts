@@ -324,6 +324,16 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
         gk = [...gk, el("listen", attrs.listen !== undefined ? { type: "address", address: attrs.listen } : { type: "address" })];
       return orderAttrs({ ...d, attrs, children: gk });
     }
+    if (d.name === "video") {
+      // virDomainVideoDefParseXML + defaults: ram/vram by model, one head, the first card primary
+      const m = child(d, "model");
+      const type = m?.attrs.type ?? (ctx.driver === "test" ? "cirrus" : "vga");
+      const ram = m?.attrs.ram ?? (type === "qxl" ? "65536" : undefined);
+      const vram = m?.attrs.vram ?? (["vga", "cirrus", "vmvga", "bochs"].includes(type) ? "16384" : type === "qxl" ? "65536" : type === "xen" ? "4096" : undefined);
+      const first = other.find((x) => x.name === "video") === d;
+      const model = el("model", { type, ram, vram, vram64: m?.attrs.vram64, vgamem: m?.attrs.vgamem, heads: m?.attrs.heads ?? (type === "none" ? undefined : "1"), primary: first && type !== "none" ? "yes" : m?.attrs.primary }, m ? m.children : []);
+      return setKids(d, [model, ...d.children.filter((k) => !(isEl(k) && k.name === "model"))]);
+    }
     if (d.name === "channel" && child(d, "target")?.attrs.type === "virtio" && !controllers.some((c) => c.attrs.type === "virtio-serial"))
       controllers.push(el("controller", { type: "virtio-serial", index: "0" }));
     return d;

@@ -195,9 +195,10 @@ export function resumeDomain(d: Domain, driver = "test"): LvError | void {
   setState(d, "running", "unpaused");
 }
 
-export function startDomain(conn: LibvirtConn, d: Domain, now: number): LvError | void {
+export function startDomain(conn: LibvirtConn, d: Domain, now: number, forceBoot = false): LvError | void {
   if (d.state !== "shutoff") return lvErr("INTERNAL_ERROR", `internal error: Domain '${nameOf(d)}' is already running`);
-  const restored = d.managedSave && conn.driver !== "test";
+  // a managed save image is restored (QEMU) unless --force-boot discards it
+  const restored = d.managedSave && conn.driver !== "test" && !forceBoot;
   startState(conn, d, restored ? "restored" : "booted", now);
 }
 

@@ -187,7 +187,8 @@ const start: Handler = (v, o) => {
     return false;
   }
   const name = D.nameOf(d);
-  const flags = (o.has("paused") ? 1 : 0) | (o.has("autodestroy") ? 2 : 0) | (o.has("bypass-cache") ? 4 : 0) | (o.has("force-boot") ? 8 : 0) | (o.has("reset-nvram") ? 16 : 0);
+  // VIR_DOMAIN_START_PAUSED 1, AUTODESTROY 2, BYPASS_CACHE 4, FORCE_BOOT 8, RESET_NVRAM 32; the test driver takes FORCE_BOOT only
+  const flags = (o.has("paused") ? 1 : 0) | (o.has("autodestroy") ? 2 : 0) | (o.has("bypass-cache") ? 4 : 0) | (o.has("reset-nvram") ? 32 : 0);
   if (!readonlyGuard(v, "virDomainCreate")) {
     v.error(`Failed to start domain '${name}'`);
     return false;
@@ -198,7 +199,7 @@ const start: Handler = (v, o) => {
     return false;
   }
   const e = v.mutateDomain(d, (dd, c, fs) => {
-    const err = startPreflight(c, dd, fs) ?? D.startDomain(c, dd, v.now);
+    const err = startPreflight(c, dd, fs) ?? D.startDomain(c, dd, v.now, o.has("force-boot"));
     if (err) return err;
     if (o.has("paused")) D.setState(dd, "paused", "user");
     return undefined;
@@ -480,25 +481,78 @@ const edit: Handler = (v, o) => {
 // ---------------------------------------------------------------- save and restore
 
 const SAVE_MAGIC = "LibvirtQemudSave";
+/** testDomainSaveImageWrite: "TestGuestMagic" with its NUL, the XML length as a 4-byte int, then the XML. */
+const TEST_SAVE_MAGIC = "TestGuestMagic\0";
+
+/** The definition a save image keeps: the live XML, without the runtime id. */
+function savedXml(v: Virsh, d: Domain): string {
+  const x = domainXml(v, d, false);
+  return formatXml({ ...x, attrs: { type: x.attrs.type! } });
+}
+
+function saveImageText(v: Virsh, xml: string, paused: boolean): string {
+  if (!isTest(v)) return `${SAVE_MAGIC}\n${paused ? "paused" : "running"}\n${xml}`;
+  const n = Buffer.byteLength(xml, "utf8");
+  return TEST_SAVE_MAGIC + String.fromCharCode(n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255) + xml;
+}
+
+/** testDomainSaveImageOpen (and the QEMU header check): the stored definition, or libvirt's error. */
+function openSaveImage(v: Virsh, file: string): { xml: string; paused: boolean } | ReturnType<typeof lvErr> {
+  const abs = v.absPath(file);
+  const rd = v.readLocalFile(file);
+  if ("errno" in rd) return lvErr("SYSTEM_ERROR", `cannot read domain image '${abs}': ${rd.errno}`);
+  const t = rd.text;
+  if (!isTest(v)) {
+    if (!t.startsWith(SAVE_MAGIC + "\n")) return lvErr("INTERNAL_ERROR", "internal error: mismatched header magic");
+    const lines = t.split("\n");
+    return { xml: lines.slice(2).join("\n"), paused: lines[1] === "paused" };
+  }
+  const bytes = Buffer.from(t, "latin1");
+  if (Buffer.byteLength(t, "utf8") < TEST_SAVE_MAGIC.length) return lvErr("SYSTEM_ERROR", `incomplete save header in '${abs}': Success`);
+  if (!t.startsWith(TEST_SAVE_MAGIC)) return lvErr("INTERNAL_ERROR", "internal error: mismatched header magic");
+  if (t.length < TEST_SAVE_MAGIC.length + 4) return lvErr("SYSTEM_ERROR", `failed to read metadata length in '${abs}': Success`);
+  const len = bytes.readInt32LE(TEST_SAVE_MAGIC.length);
+  if (len < 1 || len > 8192) return lvErr("INTERNAL_ERROR", "internal error: length of metadata out of range");
+  const xml = t.slice(TEST_SAVE_MAGIC.length + 4);
+  if (Buffer.byteLength(xml, "utf8") < len) return lvErr("SYSTEM_ERROR", `incomplete metadata in '${abs}': Success`);
+  return { xml, paused: false };
+}
+
+const SAVE_FLAGS = (o: Opts) => (o.has("bypass-cache") ? 1 : 0) | (o.has("running") ? 2 : 0) | (o.has("paused") ? 4 : 0);
+
+/** --xml FILE of save/restore: virsh reads it before calling libvirt. */
+function xmlOption(v: Virsh, o: Opts): { text?: string } | undefined {
+  const x = optStr(v, o, "xml");
+  if (!x) return undefined;
+  if (x.value === undefined) return {};
+  const t = readXmlFile(v, x.value);
+  return t === undefined ? undefined : { text: t };
+}
 
 const save: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
   const file = o.raw("file")!;
+  const xo = xmlOption(v, o);
+  if (!xo) return false;
   const fail = () => {
     v.error(`Failed to save domain '${r.name}' to ${file}`);
     return false;
   };
-  if (isTest(v) && (o.has("running") || o.has("paused") || o.has("bypass-cache"))) {
-    v.lastError = unsupportedFlags((o.has("bypass-cache") ? 1 : 0) | (o.has("running") ? 2 : 0) | (o.has("paused") ? 4 : 0), "testDomainSaveFlags");
+  if (isTest(v) && SAVE_FLAGS(o)) {
+    v.lastError = unsupportedFlags(SAVE_FLAGS(o), "testDomainSaveFlags");
+    return fail();
+  }
+  if (isTest(v) && xo.text !== undefined) {
+    v.lastError = lvErr("ARGUMENT_UNSUPPORTED", "argument unsupported: xml modification unsupported");
     return fail();
   }
   if (!D.isActive(r.dom)) {
     v.lastError = lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
     return fail();
   }
-  const xml = formatXml(D.persistentDef(r.dom));
-  v.writeLocalFile(file, `${SAVE_MAGIC}\n${r.dom.state === "paused" ? "paused" : "running"}\n${xml}`);
+  const paused = (r.dom.state === "paused" && !o.has("running")) || o.has("paused");
+  v.writeLocalFile(file, saveImageText(v, xo.text ?? savedXml(v, r.dom), paused));
   v.mutateDomain(r.dom, (d, c) => D.shutoffState(c, d, "saved"));
   v.printExtra(`\nDomain '${r.name}' saved to ${file}\n`);
   return true;
@@ -506,33 +560,38 @@ const save: Handler = (v, o) => {
 
 const restore: Handler = (v, o) => {
   const file = o.raw("file")!;
+  const xo = xmlOption(v, o);
+  if (!xo) return false;
   const fail = () => {
     v.error(`Failed to restore domain from ${file}`);
     return false;
   };
-  if (isTest(v) && (o.has("running") || o.has("paused") || o.has("bypass-cache") || o.has("reset-nvram"))) {
-    v.lastError = unsupportedFlags((o.has("bypass-cache") ? 1 : 0) | (o.has("running") ? 2 : 0) | (o.has("paused") ? 4 : 0) | (o.has("reset-nvram") ? 8 : 0), "testDomainRestoreFlags");
+  const flags = SAVE_FLAGS(o) | (o.has("reset-nvram") ? 8 : 0);
+  if (isTest(v) && flags) {
+    v.lastError = unsupportedFlags(flags, "testDomainRestoreFlags");
     return fail();
   }
-  const rd = v.readLocalFile(file);
-  if ("errno" in rd) {
-    v.lastError = lvErr("SYSTEM_ERROR", `cannot read domain image '${v.absPath(file)}': ${rd.errno}`);
+  if (isTest(v) && xo.text !== undefined) {
+    v.lastError = lvErr("ARGUMENT_UNSUPPORTED", "argument unsupported: xml modification unsupported");
     return fail();
   }
-  if (!rd.text.startsWith(SAVE_MAGIC + "\n")) {
-    v.lastError = lvErr("INTERNAL_ERROR", "internal error: mismatched header magic");
+  const img = openSaveImage(v, file);
+  if ("code" in img) {
+    v.lastError = img;
     return fail();
   }
-  const lines = rd.text.split("\n");
-  const wasPaused = lines[1] === "paused";
-  const def = parseDomainXml(lines.slice(2).join("\n"), defContext(v));
+  const def = parseDomainXml(xo.text ?? img.xml, defContext(v));
   if ("code" in def) {
     v.lastError = def;
     return fail();
   }
   const res = v.mutate((c) => {
     const name = domName(def);
-    const existing = c.domains.find((d) => D.nameOf(d) === name);
+    const uuid = def.children.find((k): k is XmlEl => typeof k === "object" && k.name === "uuid")?.children.join("");
+    const byUuid = c.domains.find((d) => d.uuid === uuid);
+    if (byUuid && D.nameOf(byUuid) !== name) return lvErr("OPERATION_FAILED", `operation failed: domain '${D.nameOf(byUuid)}' is already defined with uuid ${uuid}`);
+    const existing = byUuid ?? c.domains.find((d) => D.nameOf(d) === name);
+    if (existing && existing.uuid !== uuid) return lvErr("OPERATION_FAILED", `operation failed: domain '${name}' already exists with uuid ${existing.uuid}`);
     if (existing && D.isActive(existing)) return lvErr("OPERATION_INVALID", `Requested operation is not valid: domain '${name}' is already active`);
     let d = existing;
     if (!d) {
@@ -540,8 +599,12 @@ const restore: Handler = (v, o) => {
       if ("code" in made) return made;
       d = made;
       D.setState(d, "running", "restored");
-    } else D.startState(c, d, "restored", v.now);
-    if (wasPaused || o.has("paused")) D.setState(d, "paused", "saved");
+    } else {
+      if (d.persistent) d.newDef = D.persistentDef(d);
+      d.def = def;
+      D.startState(c, d, "restored", v.now);
+    }
+    if ((img.paused && !o.has("running")) || o.has("paused")) D.setState(d, "paused", "saved");
     return d;
   });
   if ("code" in res) {
@@ -552,30 +615,85 @@ const restore: Handler = (v, o) => {
   return true;
 };
 
+const saveImageDumpxml: Handler = (v, o) => {
+  const file = o.raw("file")!;
+  const img = openSaveImage(v, file);
+  if ("code" in img) return v.fail(img);
+  const xp = o.strQuiet("xpath");
+  if (xp !== undefined) return xpathDump(v, img.xml, xp, o.has("wrap"));
+  v.print(img.xml);
+  return true;
+};
+
+const saveImageDefine: Handler = (v, o) => {
+  const file = o.raw("file")!;
+  const xmlFile = o.raw("xml")!;
+  const text = readXmlFile(v, xmlFile);
+  if (text === undefined) return false;
+  const fail = (e: ReturnType<typeof lvErr>) => {
+    v.lastError = e;
+    v.error(`Failed to update ${file}`);
+    return false;
+  };
+  const img = openSaveImage(v, file);
+  if ("code" in img) return fail(img);
+  const def = parseDomainXml(text, defContext(v));
+  if ("code" in def) return fail(def);
+  const paused = o.has("paused") || (img.paused && !o.has("running"));
+  v.writeLocalFile(file, saveImageText(v, formatXml(def), paused));
+  v.printExtra(`State file ${file} updated.\n`);
+  return true;
+};
+
 const managedsave: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
-  if (isTest(v) && (o.has("running") || o.has("paused") || o.has("bypass-cache"))) {
-    v.lastError = unsupportedFlags((o.has("bypass-cache") ? 1 : 0) | (o.has("running") ? 2 : 0) | (o.has("paused") ? 4 : 0), "testDomainManagedSave");
+  const fail = (e: ReturnType<typeof lvErr>) => {
+    v.lastError = e;
     v.error(`Failed to save domain '${r.name}' state`);
     return false;
-  }
-  if (!D.isActive(r.dom)) {
-    v.lastError = lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
-    v.error(`Failed to save domain '${r.name}' state`);
-    return false;
-  }
-  if (!r.dom.persistent) {
-    v.lastError = lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot do managed save for transient domain");
-    v.error(`Failed to save domain '${r.name}' state`);
-    return false;
-  }
+  };
+  if (o.has("running") && o.has("paused")) return fail(lvErr("INVALID_ARG", "Flags 'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' are mutually exclusive"));
+  if (!D.isActive(r.dom)) return fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running"));
+  if (!r.dom.persistent) return fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot do managed save for transient domain"));
   v.mutateDomain(r.dom, (d, c) => {
     D.shutoffState(c, d, "saved");
     d.managedSave = true;
     return undefined;
   });
   v.printExtra(`\nDomain '${r.name}' state saved by libvirt\n`);
+  return true;
+};
+
+/** managedsave-dumpxml / managedsave-define: the test driver has no API for them. */
+const managedsaveDumpxml: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  if (isTest(v)) return v.fail(noSupport("virDomainManagedSaveGetXMLDesc"));
+  if (!r.dom.managedSave) return v.fail(lvErr("OPERATION_INVALID", `Requested operation is not valid: domain does not have managed save image`));
+  const x = formatXml(D.persistentDef(r.dom));
+  const xp = o.strQuiet("xpath");
+  if (xp !== undefined) return xpathDump(v, x, xp, o.has("wrap"));
+  v.print(x);
+  return true;
+};
+
+const managedsaveDefine: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const file = o.raw("xml")!;
+  const text = readXmlFile(v, file);
+  if (text === undefined) return false;
+  const fail = (e: ReturnType<typeof lvErr>) => {
+    v.lastError = e;
+    v.error(`Failed to update ${r.name} XML configuration`);
+    return false;
+  };
+  if (isTest(v)) return fail(noSupport("virDomainManagedSaveDefineXML"));
+  if (!r.dom.managedSave) return fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain does not have managed save image"));
+  const def = parseDomainXml(text, defContext(v));
+  if ("code" in def) return fail(def);
+  v.printExtra(`Managed save state file of domain '${r.name}' updated.\n`);
   return true;
 };
 
@@ -952,6 +1070,10 @@ export const DOMAIN_HANDLERS: Record<string, Handler> = {
   restore,
   managedsave,
   "managedsave-remove": managedsaveRemove,
+  "managedsave-dumpxml": managedsaveDumpxml,
+  "managedsave-define": managedsaveDefine,
+  "save-image-dumpxml": saveImageDumpxml,
+  "save-image-define": saveImageDefine,
   setmem,
   setmaxmem,
   setvcpus,
