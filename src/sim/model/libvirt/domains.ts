@@ -85,6 +85,7 @@ export function shutoffState(conn: LibvirtConn, d: Domain, reason: string): void
   d.startedAt = undefined;
   d.liveVcpus = undefined;
   d.vcpuPins = {};
+  d.emulatorPin = undefined;
   if (!d.persistent) conn.domains = conn.domains.filter((x) => x !== d && x.uuid !== d.uuid);
 }
 

@@ -48,6 +48,8 @@ export interface Domain {
   currentSnapshot?: string;
   /** vCPU number → CPU list string (vcpupin). */
   vcpuPins: Record<number, string>;
+  /** Live emulator-thread pinning (emulatorpin without --config), cleared when the domain stops. */
+  emulatorPin?: string;
   /** Live vCPU count when it differs from the definition (setvcpus --live). */
   liveVcpus?: number;
   /** World clock (ms) when the domain last started; for CPU time. */

@@ -50,23 +50,48 @@ export function cpuMapString(cpus: Set<number>, maxcpu: number): string {
   return s;
 }
 
-/** Parse a libvirt CPU list ("0-3,^2,6") into a set; null when malformed. */
+/** virBitmapParse: "0-3,^2,6" into a set (at most 1024 bits); null when malformed. */
 export function parseCpuList(s: string): Set<number> | null {
   const set = new Set<number>();
-  if (s.trim() === "") return null;
-  for (const part of s.split(",")) {
-    const p = part.trim();
-    const neg = p.startsWith("^");
-    const body = neg ? p.slice(1) : p;
-    const m = /^(\d+)(?:-(\d+))?$/.exec(body);
+  let i = 0;
+  const num = (): number | null => {
+    const m = /^[ \t]*[+]?(\d+)/.exec(s.slice(i));
     if (!m) return null;
-    const a = Number(m[1]);
-    const b = m[2] !== undefined ? Number(m[2]) : a;
-    if (b < a) return null;
-    for (let i = a; i <= b; i++) {
-      if (neg) set.delete(i);
-      else set.add(i);
+    i += m[0].length;
+    const n = Number(m[1]);
+    return n < 1024 ? n : null;
+  };
+  const skip = () => {
+    while (s[i] === " " || s[i] === "\t") i++;
+  };
+  if (s === "") return null;
+  while (i < s.length) {
+    let neg = false;
+    if (s[i] === "^") {
+      neg = true;
+      i++;
     }
+    if (!/[0-9]/.test(s[i] ?? "")) return null;
+    const start = num();
+    if (start === null) return null;
+    skip();
+    if (s[i] === "," || i >= s.length) {
+      if (neg) set.delete(start);
+      else set.add(start);
+    } else if (s[i] === "-") {
+      if (neg) return null;
+      i++;
+      skip();
+      const last = num();
+      if (last === null || last < start) return null;
+      for (let k = start; k <= last; k++) set.add(k);
+      skip();
+    }
+    if (s[i] === ",") {
+      i++;
+      skip();
+    } else if (i >= s.length) break;
+    else return null;
   }
   return set;
 }

@@ -2,7 +2,7 @@
 import * as D from "../../../model/libvirt/domains";
 import { curMemKiB, curVcpus, disksOf, domDescription, domName, domTitle, ifacesOf, maxMemKiB, maxVcpus, osTypeOf, parseDomainXml, withName, withTextEl } from "../../../model/libvirt/domain-xml";
 import { lvErr, type Domain, type LibvirtConn } from "../../../model/libvirt/types";
-import { formatXml, parseXml, type XmlEl } from "../../../model/libvirt/xml";
+import { child, el, formatXml, kids, parseXml, type XmlEl } from "../../../model/libvirt/xml";
 import { xpathDump } from "../xpath";
 import { affectFlags, exclusive, noSupport, optDomain, optNum, optScaled, optStr, readXmlFile, requires, unsupportedFlags, type Handler } from "../common";
 import { caseSort, cpuMapString, formatCpuList, kv, parseCpuList, table } from "../format";
@@ -751,9 +751,8 @@ const setmaxmem: Handler = (v, o) => {
   const bytes = optScaled(v, o, "size", 1024n, 18446744073709551615n);
   if (bytes === null || bytes === undefined) return false;
   const kib = Math.ceil(bytes / 1024);
-  if (kib === 0) return v.fail(lvErr("INVALID_ARG", "memory in virDomainSetMemoryFlags must not be zero"));
   const od = oneDef(r.dom, f.live, f.config);
-  const e = "code" in od ? od : v.mutateDomain(r.dom, (d) => D.setMaxMemory(d, kib, { live: od.live, config: !od.live }));
+  const e = kib === 0 ? lvErr("INVALID_ARG", "memory in virDomainSetMemoryFlags must not be zero") : "code" in od ? od : v.mutateDomain(r.dom, (d) => D.setMaxMemory(d, kib, { live: od.live, config: !od.live }));
   if (e) {
     v.lastError = e;
     v.error("Unable to change MaxMemorySize");
@@ -824,7 +823,11 @@ const vcpucount: Handler = (v, o) => {
     v.print(s);
     return true;
   }
-  if (guest) return v.fail(noSupport("virDomainGetVcpusFlags"));
+  if (guest) {
+    v.lastError = isTest(v) ? unsupportedFlags(8, "testDomainGetVcpusFlags") : noSupport("virDomainGetVcpusFlags");
+    v.error("Failed to retrieve vCPU count from the guest");
+    return false;
+  }
   const od = oneDef(d, live, config);
   if ("code" in od) return v.fail(od);
   const def = od.live ? d.def : D.persistentDef(d);
@@ -836,26 +839,45 @@ function hostCpus(v: Virsh): number {
   return v.conn.node.cpus;
 }
 
-function pinSet(v: Virsh, d: Domain, vcpu: number): Set<number> {
-  const p = d.vcpuPins[vcpu];
-  const n = isTest(v) ? 8 : hostCpus(v);
-  if (p !== undefined) return parseCpuList(p) ?? new Set();
+/** VIR_NODEINFO_MAXCPUS: every CPU of the node's topology, online or not. */
+function topologyCpus(v: Virsh): number {
+  const n = v.conn.node;
+  return n.nodes * n.sockets * n.cores * n.threads;
+}
+
+/** The CPUs virsh maps affinities onto (virNodeGetCPUMap: the test driver always answers 8). */
+const mapCpus = (v: Virsh) => (isTest(v) ? 8 : hostCpus(v));
+
+/** A vCPU's affinity in a definition: its pin, else <vcpu cpuset=>, else every host CPU. */
+function pinSet(v: Virsh, d: Domain, vcpu: number, config = false): Set<number> {
+  const def = config ? D.persistentDef(d) : d.def;
+  const live = !config && D.isActive(d) ? d.vcpuPins[vcpu] : undefined;
+  const cputune = child(child(def, "cputune"), "vcpupin");
+  const fromTune = kids(child(def, "cputune"), "vcpupin").find((p) => Number(p.attrs.vcpu) === vcpu)?.attrs.cpuset;
+  const cpuset = child(def, "vcpu")?.attrs.cpuset;
+  const spec = live ?? fromTune ?? cpuset;
+  void cputune;
+  if (spec !== undefined) return parseCpuList(spec) ?? new Set();
+  const n = isTest(v) ? topologyCpus(v) : hostCpus(v);
   return new Set(Array.from({ length: n }, (_, i) => i));
 }
+
+const limited = (set: Set<number>, n: number) => new Set([...set].filter((c) => c < n));
 
 const vcpuinfo: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
   const d = r.dom;
-  const n = isTest(v) ? 8 : hostCpus(v);
+  const n = mapCpus(v);
   const pretty = o.has("pretty");
   let s = "";
+  // virDomainGetVcpus lists the online vCPUs of a running domain; a shut-off one shows its pinning only
   const count = D.isActive(d) ? D.liveVcpus(d) : curVcpus(d.def);
-  for (let i = 0; i < (D.isActive(d) ? maxVcpus(d.def) : count); i++) {
+  for (let i = 0; i < count; i++) {
     const set = pinSet(v, d, i);
     s += kv("VCPU:", i);
     if (D.isActive(d)) {
-      const cpu = isTest(v) ? (d.vcpuPins[i] !== undefined ? Math.max(...set) : v.conn.node.cpus - 1) : (i * 2 + d.id) % n;
+      const cpu = isTest(v) ? Math.max(...set) : (i * 2 + d.id) % n;
       s += kv("CPU:", cpu);
       s += kv("State:", "running");
       const t = isTest(v) ? Math.floor(v.now / 1000000) / 10 : Math.max(0.1, (v.now - (d.startedAt ?? v.now)) / 1000 * 0.3);
@@ -865,8 +887,9 @@ const vcpuinfo: Handler = (v, o) => {
       s += kv("State:", "N/A");
       s += "CPU time        N/A\n";
     }
-    s += kv("CPU Affinity:", pretty ? `${formatCpuList(set)} (out of ${n})` : cpuMapString(set, n));
-    if (i < (D.isActive(d) ? maxVcpus(d.def) : count) - 1) s += "\n";
+    const shown = limited(set, n);
+    s += kv("CPU Affinity:", pretty ? `${formatCpuList(shown)} (out of ${n})` : cpuMapString(shown, n));
+    if (i < count - 1) s += "\n";
   }
   v.print(s);
   return true;
@@ -881,13 +904,14 @@ const vcpupin: Handler = (v, o) => {
   if (vcpu === null) return false;
   const cpulist = o.raw("cpulist");
   const d = r.dom;
-  const n = isTest(v) ? 8 : hostCpus(v);
+  const n = mapCpus(v);
+  const config = f.config || (!f.live && !D.isActive(d));
   if (cpulist === undefined) {
-    const max = D.isActive(d) ? maxVcpus(d.def) : maxVcpus(D.persistentDef(d));
+    const max = D.isActive(d) && !config ? maxVcpus(d.def) : maxVcpus(D.persistentDef(d));
     const rows: string[][] = [];
     for (let i = 0; i < max; i++) {
       if (vcpu !== undefined && i !== vcpu) continue;
-      rows.push([String(i), formatCpuList(pinSet(v, d, i))]);
+      rows.push([String(i), formatCpuList(limited(pinSet(v, d, i, config), n))]);
     }
     if (vcpu !== undefined && vcpu >= max) {
       v.error(`vcpu ${vcpu} is out of range of live cpu count ${max}`);
@@ -900,26 +924,89 @@ const vcpupin: Handler = (v, o) => {
     v.error("vcpupin: Missing vCPU number in pin mode.");
     return false;
   }
-  const set = parseCpuList(cpulist);
-  if (!set) {
-    v.lastError = lvErr("INVALID_ARG", `invalid argument: Failed to parse bitmap '${cpulist}'`);
-    v.error(`Invalid cpulist '${cpulist}'`);
-    return false;
+  // virshParseCPUList: "r" means every CPU; otherwise a bitmap with at least one CPU below maxcpu
+  let set: Set<number>;
+  if (cpulist.startsWith("r")) set = new Set(Array.from({ length: n }, (_, i) => i));
+  else {
+    const parsed = parseCpuList(cpulist);
+    if (!parsed || parsed.size === 0) {
+      if (!parsed) v.lastError = lvErr("INVALID_ARG", `invalid argument: Failed to parse bitmap '${cpulist}'`);
+      v.error(`Invalid cpulist '${cpulist}'`);
+      return false;
+    }
+    const last = Math.max(...parsed);
+    if (last >= n) {
+      v.error(`CPU ${last} in cpulist '${cpulist}' exceed the maxcpu ${n}`);
+      return false;
+    }
+    set = parsed;
   }
-  const bad = [...set].find((c) => c >= n);
-  if (bad !== undefined) {
-    v.error(`CPU ${bad} in cpulist '${cpulist}' exceed the maxcpu ${n}`);
-    return false;
-  }
-  if (isTest(v) && f.config) return v.fail(unsupportedFlags(2, "testDomainPinVcpuFlags"));
+  if (isTest(v) && (f.config || f.live)) return v.fail(unsupportedFlags((f.live ? 1 : 0) | (f.config ? 2 : 0), "testDomainPinVcpuFlags"));
   if (!D.isActive(d) && (isTest(v) || f.live)) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot pin vcpus on an inactive domain"));
-  if (vcpu >= maxVcpus(d.def)) return v.fail(lvErr("INVALID_ARG", `invalid argument: requested vcpu '${vcpu}' is not present in the domain`));
+  if (vcpu >= (isTest(v) ? D.liveVcpus(d) : maxVcpus(d.def))) return v.fail(lvErr("INVALID_ARG", `invalid argument: requested vcpu '${vcpu}' is not present in the domain`));
   v.mutateDomain(d, (dd) => {
     dd.vcpuPins[vcpu] = formatCpuList(set);
     return undefined;
   });
   return true;
 };
+
+/** emulatorpin: the emulator threads' affinity (cputune emulatorpin, else the domain cpuset, else all CPUs). */
+const emulatorpin: Handler = (v, o) => {
+  const f = affectFlags(v, o);
+  if (!f) return false;
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const d = r.dom;
+  const n = mapCpus(v);
+  const config = f.config || (!f.live && !D.isActive(d));
+  if (f.live && !D.isActive(d)) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running"));
+  const def = config ? D.persistentDef(d) : d.def;
+  const cpulist = o.raw("cpulist");
+  if (cpulist === undefined) {
+    const spec = (!config ? d.emulatorPin : undefined) ?? child(child(def, "cputune"), "emulatorpin")?.attrs.cpuset ?? child(def, "vcpu")?.attrs.cpuset;
+    const set = spec !== undefined ? (parseCpuList(spec) ?? new Set<number>()) : new Set(Array.from({ length: n }, (_, i) => i));
+    v.print(`emulator: CPU Affinity\n----------------------------------\n       *: ${formatCpuList(limited(set, n))}\n`);
+    return true;
+  }
+  let set: Set<number>;
+  if (cpulist.startsWith("r")) set = new Set(Array.from({ length: n }, (_, i) => i));
+  else {
+    const parsed = parseCpuList(cpulist);
+    if (!parsed || parsed.size === 0) {
+      if (!parsed) v.lastError = lvErr("INVALID_ARG", `invalid argument: Failed to parse bitmap '${cpulist}'`);
+      v.error(`Invalid cpulist '${cpulist}'`);
+      return false;
+    }
+    const last = Math.max(...parsed);
+    if (last >= n) {
+      v.error(`CPU ${last} in cpulist '${cpulist}' exceed the maxcpu ${n}`);
+      return false;
+    }
+    set = parsed;
+  }
+  v.mutateDomain(d, (dd) => {
+    if (config) {
+      const pd = D.persistentDef(dd);
+      const tune = child(pd, "cputune");
+      const pin = el("emulatorpin", { cpuset: formatCpuList(set) });
+      const nt = tune ? { ...tune, children: [...tune.children.filter((k) => !(typeof k === "object" && k.name === "emulatorpin")), pin] } : el("cputune", {}, [pin]);
+      const nd = tune ? { ...pd, children: pd.children.map((k) => (k === tune ? nt : k)) } : withTune(pd, nt);
+      if (D.isActive(dd)) dd.newDef = nd;
+      else dd.def = nd;
+    } else dd.emulatorPin = formatCpuList(set);
+    return undefined;
+  });
+  return true;
+};
+
+/** Put a new <cputune> where libvirt writes it (after <vcpu>, <iothreads>). */
+function withTune(def: XmlEl, tune: XmlEl): XmlEl {
+  const ks = def.children;
+  const i = ks.findIndex((k) => typeof k === "object" && ["memtune", "blkiotune", "memoryBacking", "iothreads", "vcpu"].includes(k.name));
+  const at = ks.reduce((acc, k, idx) => (typeof k === "object" && ["vcpu", "iothreads", "iothreadids", "maxMemory", "blkiotune", "memtune", "memoryBacking"].includes(k.name) ? idx + 1 : acc), i < 0 ? ks.length : i + 1);
+  return { ...def, children: [...ks.slice(0, at), tune, ...ks.slice(at)] };
+}
 
 const dommemstat: Handler = (v, o) => {
   const r = optDomain(v, o);
@@ -934,6 +1021,10 @@ const dommemstat: Handler = (v, o) => {
     if (o.has("period")) {
       const p = optNum(v, o, "period", "int");
       if (p === null) return false;
+      if (p !== undefined && p < 0) {
+        v.error(`Invalid collection period value '${p}'`);
+        return false;
+      }
       if (!/<memballoon /.test(formatXml(d.def))) {
         v.lastError = lvErr("INTERNAL_ERROR", "internal error: No memory balloon device configured, can not set the collection period");
         v.error("Unable to change balloon collection period.");
@@ -1080,6 +1171,7 @@ export const DOMAIN_HANDLERS: Record<string, Handler> = {
   vcpucount,
   vcpuinfo,
   vcpupin,
+  emulatorpin,
   dommemstat,
   desc,
   domrename,

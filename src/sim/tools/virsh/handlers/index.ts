@@ -7,9 +7,11 @@ import { NETWORK_HANDLERS } from "./network";
 import { SNAPSHOT_HANDLERS } from "./snapshot";
 import { HOST_HANDLERS } from "./host";
 import { EVENT_HANDLERS } from "./events";
+import { UNSUPPORTED_HANDLERS } from "./unsupported";
 import { qemuAgentCommand } from "../../qemu-system/agent";
 
 export const HANDLERS: Record<string, Handler> = {
+  ...UNSUPPORTED_HANDLERS,
   ...DOMAIN_HANDLERS,
   ...DEVICE_HANDLERS,
   ...STORAGE_HANDLERS,
