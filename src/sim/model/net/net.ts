@@ -177,7 +177,17 @@ export function deleteLink(host: Host, name: string): HostNet | NetError {
   n.links = n.links.filter((l) => l !== link);
   for (const l of n.links) if (l.master === name) delete l.master;
   n.routes = n.routes.filter((r) => r.dev !== name);
+  if (link.master) recalcBridgeMac(n, link.master);
   return n;
+}
+
+/** br_stp_recalculate_bridge_id: a bridge whose address was never set takes its lowest port's MAC; with no
+ * ports left it keeps the one it has. */
+export function recalcBridgeMac(n: HostNet, bridge: string): void {
+  const br = n.links.find((l) => l.name === bridge);
+  if (!br || br.kind !== "bridge" || br.macSet) return;
+  const ports = n.links.filter((p) => p.master === bridge).map((p) => p.mac).sort();
+  if (ports.length) br.mac = ports[0]!;
 }
 
 /** Change one of the host's own links. */
@@ -204,9 +214,11 @@ export function setMaster(host: Host, name: string, master: string | undefined):
     if (!br) return { code: "nodev", name: master };
     if (br.kind !== "bridge") return { code: "not-bridge", name: master };
   }
-  return updateLink(host, name, (l) => {
+  return updateLink(host, name, (l, n) => {
+    const before = l.master;
     if (master === undefined) delete l.master;
     else l.master = master;
+    for (const b of [before, master]) if (b) recalcBridgeMac(n, b);
   });
 }
 
@@ -219,11 +231,10 @@ export function hasCarrier(link: NetLink, all: NetLink[]): boolean {
   return link.up;
 }
 
-/** The 8000.xxxxxxxxxxxx bridge id brctl prints: priority 8000 and the lowest port MAC (or its own). */
-export function bridgeId(link: NetLink, all: NetLink[]): string {
-  const ports = all.filter((p) => p.master === link.name).map((p) => p.mac);
-  const mac = ports.length && !link.macSet ? [...ports].sort()[0]! : link.mac;
-  return `8000.${mac.replace(/:/g, "")}`;
+/** The 8000.xxxxxxxxxxxx bridge id brctl prints: priority 8000 and the bridge's MAC (which follows its lowest
+ * port unless it was set). */
+export function bridgeId(link: NetLink, _all?: NetLink[]): string {
+  return `8000.${link.mac.replace(/:/g, "")}`;
 }
 
 /** Store a changed network state on a host (inside an immer draft or on a plain copy). */

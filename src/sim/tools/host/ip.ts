@@ -146,10 +146,42 @@ function devArg(rest: string[]): string | undefined {
   return rest.find((w) => !["show", "list", "lst", "sh", "ls"].includes(w));
 }
 
-function showLinks(ctx: ToolContext, dev: string | undefined, o: IpOpts, withAddrs: boolean): ToolResult {
+/** The show filters: [dev] NAME, up, master DEVICE, type TYPE (iproute2 6.1 ipaddr.c). */
+interface ShowFilter {
+  dev?: string;
+  up?: boolean;
+  master?: string;
+  type?: string;
+}
+
+function showFilter(rest: string[]): ShowFilter | string {
+  const f: ShowFilter = {};
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i]!;
+    if (w === "dev") f.dev = rest[++i];
+    else if (w === "up") f.up = true;
+    else if (w === "master" || w === "type") {
+      const v = rest[++i];
+      if (v === undefined) return `Command line is not complete. Try option "help"\n`;
+      if (w === "master") f.master = v;
+      else f.type = v;
+    } else if (["show", "list", "lst", "sh", "ls"].includes(w)) continue;
+    else if (f.dev === undefined) f.dev = w;
+    else return `Error: either "dev" is duplicate, or "${w}" is a garbage.\n`;
+  }
+  return f;
+}
+
+function showLinks(ctx: ToolContext, rest: string[], o: IpOpts, withAddrs: boolean): ToolResult {
   const all = allLinks(hostOf(ctx));
-  const list = dev === undefined ? all : all.filter((l) => l.name === dev);
-  if (dev !== undefined && list.length === 0) return { exit: 1, out: [err(`Device "${dev}" does not exist.\n`)] };
+  const f = showFilter(rest);
+  if (typeof f === "string") return { exit: 255, out: [err(f)] };
+  const dev = f.dev;
+  if (f.master !== undefined && !all.some((l) => l.name === f.master)) return { exit: 255, out: [err(`Error: argument "${f.master}" is wrong: Device does not exist\n\n`)] };
+  // the rtnetlink kind: physical devices and lo have none
+  const typeOf = (l: (typeof all)[number]) => (l.kind === "ether" || l.kind === "loopback" ? undefined : l.kind);
+  const list = all.filter((l) => (dev === undefined || l.name === dev) && (!f.up || l.up) && (f.master === undefined || l.master === f.master) && (f.type === undefined || typeOf(l) === f.type));
+  if (dev !== undefined && !all.some((l) => l.name === dev)) return { exit: 1, out: [err(`Device "${dev}" does not exist.\n`)] };
   let s = "";
   for (const l of list) {
     if (o.brief) {
@@ -172,7 +204,7 @@ function showLinks(ctx: ToolContext, dev: string | undefined, o: IpOpts, withAdd
 function ipLink(ctx: ToolContext, rest: string[], o: IpOpts): ToolResult {
   const cmd = rest[0] ?? "show";
   const args = rest.slice(1);
-  if (matches(cmd, "show") || matches(cmd, "list") || cmd === "lst") return showLinks(ctx, devArg(args), o, false);
+  if (matches(cmd, "show") || matches(cmd, "list") || cmd === "lst") return showLinks(ctx, args, o, false);
   if (matches(cmd, "add")) {
     let name: string | undefined;
     let type: string | undefined;
@@ -262,7 +294,7 @@ const broadcast = (ip: string, prefix: number) => numToIp(ipToNum(network(ip, pr
 function ipAddr(ctx: ToolContext, rest: string[], o: IpOpts): ToolResult {
   const cmd = rest[0] ?? "show";
   const args = rest.slice(1);
-  if (matches(cmd, "show") || matches(cmd, "list") || cmd === "lst") return showLinks(ctx, devArg(args), o, true);
+  if (matches(cmd, "show") || matches(cmd, "list") || cmd === "lst") return showLinks(ctx, args, o, true);
   if (matches(cmd, "add") || matches(cmd, "delete")) {
     const adding = matches(cmd, "add");
     const cidr = args.find((a, i) => i === 0 || (/^\d/.test(a) && args[i - 1] !== "dev"));

@@ -169,7 +169,7 @@ function modprobe(ctx: ToolContext, args: string[]): ToolResult {
 }
 
 function modPath(m: string): string {
-  if (m.startsWith("kvm") || m === "irqbypass") return m === "irqbypass" ? "kernel/virt/lib/irqbypass.ko" : `kernel/arch/x86/kvm/${m}.ko`;
+  if (m.startsWith("kvm") || m === "irqbypass") return m === "irqbypass" ? "kernel/virt/lib/irqbypass.ko" : `kernel/arch/x86/kvm/${m.replace(/_/g, "-")}.ko`;
   if (["vhost_net", "vhost", "vhost_iotlb"].includes(m)) return `kernel/drivers/vhost/${m}.ko`;
   if (["tun", "tap"].includes(m)) return `kernel/drivers/net/${m}.ko`;
   if (["bridge", "br_netfilter"].includes(m)) return `kernel/net/bridge/${m}.ko`;
@@ -240,12 +240,11 @@ function lscpu(ctx: ToolContext, args: string[]): ToolResult {
         s += key + "\n";
         continue;
       }
-      if (k === "Flags:") {
-        const room = 80 - width;
-        const chunks: string[] = [];
-        for (let i = 0; i < v.length; i += room) chunks.push(v.slice(i, i + room));
-        s += key.padEnd(width) + chunks.join("\n" + " ".repeat(width)) + "\n";
-      } else s += key.padEnd(width) + v + "\n";
+      // libsmartcols wraps a cell that does not fit an 80-column terminal, in mid-word
+      const room = 80 - width;
+      const chunks: string[] = [];
+      for (let i = 0; i < v.length; i += room) chunks.push(v.slice(i, i + room));
+      s += key.padEnd(width) + chunks.join("\n" + " ".repeat(width)) + "\n";
     }
     return { exit: 0, out: [out(s)] };
   }

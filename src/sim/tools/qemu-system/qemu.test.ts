@@ -122,7 +122,11 @@ describe("processes and locks", () => {
     sh(s, "kvm -S -display none -nodefaults -monitor stdio");
     expect(plain(sh(s, "info kvm").stdout)).toContain("kvm support: enabled");
     sh(s, "quit");
-    sh(s, "modprobe -r kvm_intel");
+    // the libvirt guests hold the module (their /dev/kvm, VM and vCPU files)
+    expect(sh(s, "modprobe -r kvm_intel").stderr).toBe("modprobe: FATAL: Module kvm_intel is in use.\n");
+    for (const d of ["web01", "db01", "app01", "test01"]) sh(s, `virsh destroy ${d}`);
+    expect(sh(s, "lsmod").stdout).toMatch(/^kvm_intel +380928  0\n/m);
+    expect(sh(s, "modprobe -r kvm_intel").exit).toBe(0);
     const r = sh(s, "qemu-system-x86_64 -enable-kvm -S -display none -nodefaults");
     expect(r.exit).toBe(1);
     expect(r.stderr).toBe("Could not access KVM kernel module: No such file or directory\nqemu-system-x86_64: failed to initialize kvm: No such file or directory\n");
