@@ -19,7 +19,7 @@
 //   | LINE                           a line fed on the previous command's stdin (interactive programs)
 //
 // session.json beside cmds.txt (read, and completed by this script): tool, fixture, description, netns (true:
-// run in a private network namespace that only has `lo`), env (extra environment).
+// run in a private network namespace that only has `lo`), env (extra environment), timeout (seconds per entry).
 //
 // Every session is recorded twice; an entry whose two runs differ outside its masks is reported so that the
 // mask can be added. Processes a session leaves running (qemu -daemonize) are found by a marker
@@ -162,6 +162,8 @@ function buildTemplate(e, session) {
   return { stdout: "", stderr: "", exit: 0 };
 }
 
+let outputCount = 0;
+
 function runEntry(e, session) {
   if (e.template) return buildTemplate(e, session);
   const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LC_ALL: "C", LANG: "C", TZ: "UTC", TERM: "dumb", LPIC3_REC: "1", ...(session.env ?? {}) };
@@ -169,10 +171,12 @@ function runEntry(e, session) {
   const argv = session.netns ? ["ip", ["netns", "exec", NETNS, "bash", "-c", e.cmd]] : ["bash", ["-c", e.cmd]];
   // output goes to files, not pipes: a program whose pipe is full queues its output, and QEMU drops what is
   // still queued when `quit` ends it
-  const [o, x] = ["/tmp/lpic3-rec/stdout", "/tmp/lpic3-rec/stderr"];
+  // (a file per entry: a timed-out program's children may still be writing to the previous one)
+  const n = ++outputCount;
+  const [o, x] = [`/tmp/lpic3-rec/stdout.${n}`, `/tmp/lpic3-rec/stderr.${n}`];
   const fo = openSync(o, "w");
   const fx = openSync(x, "w");
-  const r = spawnSync(argv[0], argv[1], { cwd: WORK, env, input, timeout: e.timeout * 1000, killSignal: "SIGKILL", stdio: ["pipe", fo, fx] });
+  const r = spawnSync(argv[0], argv[1], { cwd: WORK, env, input, timeout: (session.timeout ?? e.timeout) * 1000, killSignal: "SIGKILL", stdio: ["pipe", fo, fx] });
   closeSync(fo);
   closeSync(fx);
   const clean = (s) => e.drop.reduce((acc, re) => acc.replace(new RegExp(re, "gm"), ""), s);

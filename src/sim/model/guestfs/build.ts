@@ -60,6 +60,8 @@ export interface GuestTemplate {
   files: Record<string, string>;
   bootfiles?: Record<string, string>;
   elf?: string[];
+  /** Sizes of the binaries the recording host uploaded for `elf` (the sim keeps only their header). */
+  elfSizes?: Record<string, number>;
 }
 
 export const TEMPLATES = templatesData as unknown as Record<string, GuestTemplate>;
@@ -121,6 +123,8 @@ export function buildTemplate(name: string, mtime: number, uuidFor: (n: number) 
   for (const path of t.elf ?? []) {
     const { fs, inner } = locate(path);
     writeFile(fs.files, inner, ELF_X86_64, { ...t0, mode: 0o755 });
+    const size = t.elfSizes?.[path];
+    if (size !== undefined) fs.sizes = { ...fs.sizes, [inner]: size };
   }
   for (const [link, target] of t.symlinks ?? []) {
     const { fs, inner } = locate(link);

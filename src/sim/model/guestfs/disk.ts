@@ -14,6 +14,8 @@ export interface GuestFs {
   files: Fs;
   /** Next inode number handed out (stat, ls -i). */
   nextIno?: number;
+  /** Real sizes of files whose bytes the sim abbreviates (a binary kept as its ELF header), by path. */
+  sizes?: Record<string, number>;
 }
 
 export interface GuestPartition {
@@ -77,14 +79,17 @@ export interface FsRef {
 
 /** Every filesystem (and swap) on a set of disks, in the order list-filesystems prints them. */
 export function filesystems(disks: GuestDisk[]): FsRef[] {
+  // the daemon's order: unpartitioned devices, then partitions, then logical volumes (sorted by lvs)
   const out: FsRef[] = [];
   disks.forEach((d, i) => {
-    const dev = driveName(i);
-    if (d.whole) out.push({ device: dev, fs: d.whole, disk: i, where: { kind: "whole" } });
-    for (const p of d.partitions) if (p.fs) out.push({ device: `${dev}${p.num}`, fs: p.fs, disk: i, where: { kind: "part", num: p.num } });
+    if (d.whole) out.push({ device: driveName(i), fs: d.whole, disk: i, where: { kind: "whole" } });
   });
-  for (const [i, vg] of allVgs(disks)) for (const lv of vg.lvs) if (lv.fs) out.push({ device: `/dev/${vg.name}/${lv.name}`, fs: lv.fs, disk: i, where: { kind: "lv", vg: vg.name, lv: lv.name } });
-  return out.sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
+  disks.forEach((d, i) => {
+    for (const p of d.partitions) if (p.fs) out.push({ device: `${driveName(i)}${p.num}`, fs: p.fs, disk: i, where: { kind: "part", num: p.num } });
+  });
+  const lvs: FsRef[] = [];
+  for (const [i, vg] of allVgs(disks)) for (const lv of vg.lvs) if (lv.fs) lvs.push({ device: `/dev/${vg.name}/${lv.name}`, fs: lv.fs, disk: i, where: { kind: "lv", vg: vg.name, lv: lv.name } });
+  return [...out, ...lvs.sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0))];
 }
 
 export function allVgs(disks: GuestDisk[]): [number, GuestVg][] {

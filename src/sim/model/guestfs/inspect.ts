@@ -18,7 +18,7 @@ export interface InspectedOs {
   mountpoints: [string, string][];
   /** Devices of the OS's filesystems (root first), swap included. */
   filesystems: string[];
-  applications: { name: string; version: string; release: string; arch: string; summary: string }[];
+  applications: { name: string; epoch?: number; version: string; release: string; arch: string; summary: string }[];
 }
 
 function read(files: Fs, path: string): string | undefined {
@@ -56,9 +56,10 @@ function debApps(status: string): InspectedOs["applications"] {
       if (m) f[m[1]!] = m[2]!;
     }
     if (!f.Package || !/installed$/.test(f.Status ?? "")) continue;
+    const em = /^(\d+):/.exec(f.Version ?? "");
     const v = (f.Version ?? "").replace(/^\d+:/, "");
     const dash = v.lastIndexOf("-");
-    apps.push({ name: f.Package, version: dash >= 0 ? v.slice(0, dash) : v, release: dash >= 0 ? v.slice(dash + 1) : "", arch: f.Architecture ?? "", summary: f.Description ?? "" });
+    apps.push({ name: f.Package, ...(em && Number(em[1]) ? { epoch: Number(em[1]) } : {}), version: dash >= 0 ? v.slice(0, dash) : v, release: dash >= 0 ? v.slice(dash + 1) : "", arch: f.Architecture ?? "", summary: f.Description ?? "" });
   }
   return apps.sort((a, b) => (a.name < b.name ? -1 : 1));
 }

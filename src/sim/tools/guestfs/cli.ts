@@ -69,10 +69,10 @@ export function openHandle(ctx: ToolContext, prog: string, p: Parsed, o: { reado
   for (const d of p.drives) {
     if ((o.which === "second") !== !!d.second) continue;
     if (d.kind === "a") {
-      if (!stat(h.fs, resolvePath(ctx.cwd, d.value))) return { exit: 1, out: [err(`${prog}: error: ${d.value}: No such file or directory\n`)] };
+      if (!stat(h.fs, resolvePath(ctx.cwd, d.value))) return { exit: 1, out: [err(`${prog}: access: ${d.value}: No such file or directory\n`)] };
       h.addDrive(d.value, { readonly: o.readonly, ...(d.format ? { format: d.format } : {}) });
     } else {
-      const r = domainDisks(ctx.world, ctx.host, d.value, ctx.env.LIBVIRT_DEFAULT_URI, p.opts.get("c")?.[0]);
+      const r = domainDisks(ctx.world, ctx.host, d.value, ctx.env.LIBVIRT_DEFAULT_URI, p.opts.get("c")?.[0], o.readonly);
       if ("error" in r) return { exit: 1, out: [err(r.error)] };
       for (const f of r.files) h.addDrive(f, { readonly: o.readonly });
     }
@@ -87,7 +87,7 @@ export function launchAndMount(h: Handle, prog: string, mounts: string[], ro: bo
   try {
     h.launch();
   } catch (e) {
-    if (e instanceof GError) return [err(`libguestfs: error: ${e.call}: ${e.msg}\n`)];
+    if (e instanceof GError) return [err(`libguestfs: error: ${e.text}\n`)];
     throw e;
   }
   if (mounts.length) {
@@ -118,5 +118,8 @@ export function launchAndMount(h: Handle, prog: string, mounts: string[], ro: bo
 /** Result of a tool run with the handle's world (changes written back to the images). */
 export const done = (h: Handle, exit: number, chunks: Chunk[]): ToolResult => ({ exit, out: chunks, world: h.world });
 
-/** "you must specify at least one -a or -d option" */
-export const needDisks = (prog: string): ToolResult => ({ exit: 1, out: [err(`${prog}: you must specify at least one -a or -d option.\nTry \u2018${prog} --help\u2019 for more information.\n`)] });
+/** "you must specify at least one -a or -d option", then usage(EXIT_FAILURE). */
+export const needDisks = (prog: string): ToolResult => ({ exit: 1, out: [err(`${prog}: error: you must specify at least one -a or -d option.\nTry \u2018${prog} --help\u2019 for more information.\n`)] });
+
+/** usage (EXIT_FAILURE) of the C tools: only the pointer to --help. */
+export const tryHelp = (prog: string): ToolResult => ({ exit: 1, out: [err(`Try \u2018${prog} --help\u2019 for more information.\n`)] });

@@ -1,7 +1,8 @@
 // guestfish's commands over a libguestfs handle: what each prints and the libguestfs error (API call name
 // and message) it fails with, as libguestfs 1.48 does. Shared by guestfish and the virt-* tools.
 import { basename, dirname, listDir, lstat, makeDir, moveNode, removeNode, resolvePath, stat, writeFile, type Fs, type FsNode } from "../../model/fs";
-import { allVgs, deviceSize, filesystems, filesSize, fsOverhead, mapperName, type GuestDisk } from "../../model/guestfs/disk";
+import { allVgs, deviceSize, filesystems, mapperName, type GuestDisk } from "../../model/guestfs/disk";
+import { blockSize, nodeSize, statBlocks, statvfs } from "../../model/guestfs/statfs";
 import { mkfs, partAdd, partInit } from "../../model/guestfs/build";
 import { inspect } from "../../model/guestfs/inspect";
 import { uuidFor } from "../../model/world";
@@ -41,22 +42,9 @@ function lsDate(mtime: number, now: number): string {
 }
 
 /** Directory size as the filesystem reports it (xfs short-form directories grow with their entries). */
-function dirSize(files: Fs, path: string, fsType: string): number {
-  if (fsType !== "xfs") return 4096;
-  const names = listDir(files, path);
-  const sf = 6 + names.reduce((a, n) => a + 8 + Buffer.byteLength(n), 0);
-  return sf <= 336 ? sf : 4096;
-}
-
 function nlink(files: Fs, path: string, n: FsNode): number {
   if (n.kind !== "dir") return 1;
   return 2 + listDir(files, path).filter((c) => files[(path === "/" ? "" : path) + "/" + c]?.kind === "dir").length;
-}
-
-function size(files: Fs, path: string, n: FsNode, fsType: string): number {
-  if (n.kind === "dir") return dirSize(files, path, fsType);
-  if (n.kind === "symlink") return n.target.length;
-  return Buffer.byteLength(n.content);
 }
 
 /** `ll DIR`: ls -la inside the appliance (the mount root's ".." is the appliance's /sysroot parent). */
@@ -67,13 +55,13 @@ function ll(c: CmdContext, path: string): string {
   const dir = l.inner;
   const node = stat(files, dir);
   if (!node) throw new GError("ll", `${path}: No such file or directory`);
-  const rows: [string, number, string, string, number, number, string][] = [];
-  const row = (name: string, p: string, n: FsNode, display = name) => rows.push([modeStr(n), nlink(files, p, n), n.owner, n.group, size(files, p, n, l.ref.fs.type), n.mtime, n.kind === "symlink" ? `${display} -> ${n.target}` : display]);
+  const rows: [string, number, string, string, number, number, string, number][] = [];
+  const row = (name: string, p: string, n: FsNode, display = name) => rows.push([modeStr(n), nlink(files, p, n), n.owner, n.group, nodeSize(l.ref.fs, p, n), n.mtime, n.kind === "symlink" ? `${display} -> ${n.target}` : display, statBlocks(l.ref.fs, p, n) / 2]);
   if (node.kind !== "dir") {
     row(path, dir, node);
   } else {
     row(".", dir, node);
-    if (dir === "/" && resolvePath("/", path) === "/") rows.push(["drwxr-xr-x", 15, "0", "0", 4096, c.now, ".."]);
+    if (dir === "/" && resolvePath("/", path) === "/") rows.push(["drwxr-xr-x", 15, "0", "0", 4096, c.now, "..", 4]);
     else {
       const parent = dir === "/" ? "/" : dirname(dir);
       row("..", parent, stat(files, parent)!);
@@ -83,10 +71,11 @@ function ll(c: CmdContext, path: string): string {
       row(name, p, lstat(files, p)!);
     }
   }
-  const blocks = rows.slice(0).reduce((a, r) => a + (r[0].startsWith("d") ? 0 : Math.ceil(r[4] / 4096) * 4), 0);
+  // ls -la in the appliance: "total" counts 1K blocks, and owners without a name there are right-aligned numbers
+  const blocks = rows.reduce((a, r) => a + r[7], 0);
   const w = [1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => String(r[i]).length)));
   let out = node.kind === "dir" ? `total ${blocks}\n` : "";
-  for (const r of rows) out += `${r[0]} ${String(r[1]).padStart(w[0]!)} ${r[2].padEnd(w[1]!)} ${r[3].padEnd(w[2]!)} ${String(r[4]).padStart(w[3]!)} ${lsDate(r[5], c.now)} ${r[6]}\n`;
+  for (const r of rows) out += `${r[0]} ${String(r[1]).padStart(w[0]!)} ${r[2].padStart(w[1]!)} ${r[3].padStart(w[2]!)} ${String(r[4]).padStart(w[3]!)} ${lsDate(r[5], c.now)} ${r[6]}\n`;
   return out;
 }
 
@@ -556,14 +545,21 @@ export function run(c: CmdContext, name: string, a: Args): CmdOut {
     case "df-h":
       h.needLaunch(name.replace(/-/g, "_"));
       return df(c, name === "df-h");
+    case "statvfs": {
+      h.needLaunch("statvfs");
+      const l = h.locate("statvfs", p[0]!);
+      if (!l) throw new GError("statvfs", `${p[0]}: No such file or directory`);
+      const v = statvfs(l.ref.fs, l.ro);
+      return (["bsize", "frsize", "blocks", "bfree", "bavail", "files", "ffree", "favail", "fsid", "flag", "namemax"] as const).map((f) => `${f}: ${v[f]}\n`).join("");
+    }
     case "stat": {
       h.needLaunch("stat");
       const l = h.locate("stat", p[0]!);
       const n = l ? stat(l.ref.fs.files, l.inner) : undefined;
       if (!l || !n) throw new GError("stat", `${p[0]}: No such file or directory`);
       const type = n.kind === "dir" ? 0o040000 : n.kind === "symlink" ? 0o120000 : 0o100000;
-      const sz = size(l.ref.fs.files, l.inner, n, l.ref.fs.type);
-      return `dev: ${l.ref.where.kind === "lv" ? 64768 : 2049}\nino: ${131 + Object.keys(l.ref.fs.files).indexOf(l.inner)}\nmode: ${type | n.mode}\nnlink: ${nlink(l.ref.fs.files, l.inner, n)}\nuid: ${n.owner}\ngid: ${n.group}\nrdev: 0\nsize: ${sz}\nblksize: 4096\nblocks: ${n.kind === "dir" ? 0 : Math.ceil(sz / 4096) * 8}\natime: ${n.mtime}\nmtime: ${n.mtime}\nctime: ${n.mtime}\n`;
+      const sz = nodeSize(l.ref.fs, l.inner, n);
+      return `dev: ${l.ref.where.kind === "lv" ? 64768 : 2049}\nino: ${131 + Object.keys(l.ref.fs.files).indexOf(l.inner)}\nmode: ${type | n.mode}\nnlink: ${nlink(l.ref.fs.files, l.inner, n)}\nuid: ${n.owner}\ngid: ${n.group}\nrdev: 0\nsize: ${sz}\nblksize: ${blockSize(l.ref.fs)}\nblocks: ${statBlocks(l.ref.fs, l.inner, n)}\natime: ${n.mtime}\nmtime: ${n.mtime}\nctime: ${n.mtime}\n`;
     }
     case "upload":
       return upload(c, p[0]!, p[1]!);
@@ -583,10 +579,11 @@ function df(c: CmdContext, human: boolean): string {
   for (const m of c.h.mounts) {
     const ref = filesystems(c.h.disks).find((f) => f.device === m.device);
     if (!ref) continue;
-    const total = Math.floor((ref.fs.size - (ref.fs.type === "xfs" ? ref.fs.size * 0.027 : ref.fs.size * 0.05)) / 1024);
-    const used = Math.floor((fsOverhead(ref.fs) + filesSize(ref.fs)) / 1024);
+    const v = statvfs(ref.fs, m.ro);
+    const k = v.bsize / 1024;
+    const [total, used] = [v.blocks * k, (v.blocks - v.bfree) * k];
     const dev = ref.where.kind === "lv" ? mapperName(ref.where.vg, ref.where.lv) : ref.device;
-    rows.push([dev, total, used, total - used, m.mountpoint === "/" ? "/sysroot" : `/sysroot${m.mountpoint}`]);
+    rows.push([dev, total, used, v.bavail * k, m.mountpoint === "/" ? "/sysroot" : `/sysroot${m.mountpoint}`]);
   }
   const hs = (k: number) => {
     const b = k * 1024;
@@ -629,13 +626,14 @@ function download(c: CmdContext, remote: string, local: string): string {
 
 function copyIn(c: CmdContext, locals: string[], remoteDir: string): string {
   c.h.needLaunch("copy_in");
-  const l = c.h.locate("copy_in", remoteDir);
-  if (!l || stat(l.ref.fs.files, l.inner)?.kind !== "dir") throw new GError("copy_in", `target '${remoteDir}' is not a directory`);
   const host = c.hostFs();
   for (const local of locals) {
+    // guestfs_copy_in, once per source: the source must exist, then the target be a directory
     const src = resolvePath(c.cwd, local);
     const n = stat(host, src);
-    if (!n) throw new GError("copy_in", `${local}: No such file or directory`);
+    if (!n) throw new GError("", `source \u2018${local}\u2019 does not exist (or cannot be read)`);
+    const l = c.h.locate("is_dir", remoteDir);
+    if (!l || stat(l.ref.fs.files, l.inner)?.kind !== "dir") throw new GError("", `target \u2018${remoteDir}\u2019 is not a directory`);
     const base = basename(src);
     c.h.change("copy_in", remoteDir, (files, inner) => {
       const dst = (inner === "/" ? "" : inner) + "/" + base;
@@ -653,10 +651,10 @@ function copyIn(c: CmdContext, locals: string[], remoteDir: string): string {
 function copyOut(c: CmdContext, remotes: string[], localDir: string): string {
   c.h.needLaunch("copy_out");
   const dst = resolvePath(c.cwd, localDir);
-  if (stat(c.hostFs(), dst)?.kind !== "dir") throw new GError("copy_out", `target '${localDir}' is not a directory`);
+  if (stat(c.hostFs(), dst)?.kind !== "dir") throw new GError("", `target \u2018${localDir}\u2019 is not a directory`);
   for (const r of remotes) {
     const l = c.h.locate("copy_out", r);
-    if (!l) throw new GError("copy_out", `${r}: No such file or directory`);
+    if (!l) throw new GError("", `\u2018${r}\u2019 is not a file or directory`);
     const files = l.ref.fs.files;
     const base = l.inner === "/" ? "" : basename(l.inner);
     c.setHostFs((fs) => {

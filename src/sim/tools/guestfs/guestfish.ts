@@ -169,7 +169,7 @@ export class Guestfish {
       return true;
     } catch (e) {
       if (e instanceof GError) {
-        this.out.push({ fd: 2, text: `${where}libguestfs: error: ${e.call}: ${e.msg}\n` });
+        this.out.push({ fd: 2, text: `${where}libguestfs: error: ${e.text}\n` });
         return false;
       }
       throw e;
@@ -182,7 +182,7 @@ export class Guestfish {
       if (!this.h.launched) this.h.launch();
     } catch (e) {
       if (e instanceof GError) {
-        this.out.push({ fd: 2, text: `libguestfs: error: ${e.call}: ${e.msg}\n` });
+        this.out.push({ fd: 2, text: `libguestfs: error: ${e.text}\n` });
         return false;
       }
       throw e;
@@ -356,7 +356,7 @@ export function runGuestfish(ctx: ToolContext, args: string[]): ToolResult {
       case "d": {
         const dom = ev.arg!;
         pending.push(() => {
-          const disks = domainDisks(h.world, ctx.host, dom, ctx.env.LIBVIRT_DEFAULT_URI);
+          const disks = domainDisks(h.world, ctx.host, dom, ctx.env.LIBVIRT_DEFAULT_URI, undefined, ro === true);
           if ("error" in disks) return { exit: 1, out: [{ fd: 2, text: disks.error }] };
           for (const d of disks.files) h.addDrive(d, { readonly: ro === true });
           return undefined;
@@ -419,9 +419,11 @@ export function runGuestfish(ctx: ToolContext, args: string[]): ToolResult {
       if (w === ":") cmds.push([]);
       else cmds[cmds.length - 1]!.push(w);
     }
+    // not at a terminal, guestfish puts its input position before errors: *stdin*:0 for the command line
+    const where = ctx.stdin === null && ctx.tty ? "" : "*stdin*:0: ";
     for (const c of cmds) {
       if (!c.length) continue;
-      if (!g.exec(c, "")) return finish(1);
+      if (!g.exec(c, where)) return finish(1);
       if (g.done) break;
     }
     return finish(0);

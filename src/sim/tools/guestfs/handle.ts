@@ -28,6 +28,10 @@ export class GError extends Error {
   ) {
     super(`${call}: ${msg}`);
   }
+  /** "call: message", or the message alone for errors the library raises itself (copy-in, copy-out). */
+  get text(): string {
+    return this.call ? `${this.call}: ${this.msg}` : this.msg;
+  }
 }
 
 export class Handle {
@@ -175,8 +179,11 @@ export class Handle {
     const l = this.locate(call, path, mustExist);
     if (!l) throw new GError(call, `${path}: No such file or directory`);
     if (l.ro) throw new GError(call, `${path}: Read-only file system`);
-    const files = produce(l.ref.fs.files, (draft) => fn(draft as Fs, l.inner, l.ref.fs));
-    this.save(withFs(this.disks, l.ref, { ...l.ref.fs, files }));
+    const before = l.ref.fs;
+    const files = produce(before.files, (draft) => fn(draft as Fs, l.inner, before));
+    // a recorded size only holds while the file is the one it was recorded for
+    const sizes = before.sizes && Object.fromEntries(Object.entries(before.sizes).filter(([p]) => files[p] === before.files[p]));
+    this.save(withFs(this.disks, l.ref, { ...before, files, ...(sizes ? { sizes } : {}) }));
   }
 
   parentMustExist(call: string, path: string): void {

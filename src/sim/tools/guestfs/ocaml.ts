@@ -56,14 +56,62 @@ function parseOcaml(prog: string, args: string[], table: Record<string, OcamlOpt
 const has = (opts: [string, string][], k: string) => opts.some(([x]) => x === k);
 const get = (opts: [string, string][], k: string) => opts.filter(([x]) => x === k).map(([, v]) => v);
 
+/** Tools_utils.wrap: on a terminal (or with --wrap) words move to the next line before column 76. */
+export function ocamlWrap(str: string, wrap: boolean, indent = 0): string {
+  if (!wrap) return " ".repeat(indent) + str;
+  let res = "";
+  let column = 0;
+  let i = 0;
+  while (i < str.length) {
+    let j = i;
+    while (j < str.length && str[j] !== " " && str[j] !== "\n") j++;
+    let next = column + (j - i) + 1;
+    if (column + (j - i) >= 76) {
+      res += "\n" + " ".repeat(indent);
+      next = indent + (j - i) + 1;
+    }
+    res += str.slice(i, j);
+    if (j >= str.length) break;
+    if (str[j] === " ") {
+      res += " ";
+      column = next;
+    } else {
+      res += "\n" + " ".repeat(indent);
+      column = indent;
+    }
+    i = j + 1;
+  }
+  return res;
+}
+
+/** Tools_utils.error: the message and how to report a bug (red and wrapped on a terminal). */
+export function ocamlError(prog: string, msg: string, tty: boolean): string {
+  const [on, off] = tty ? ["\x1b[1;31m", "\x1b[0m"] : ["", ""];
+  return `${on}${ocamlWrap(`${prog}: error: ${msg}`, tty)}\n\n${ocamlWrap(`If reporting bugs, run ${prog} with debugging enabled and include the complete output:\n\n  ${prog} -v -x [...]`, tty)}${off}\n`;
+}
+
+/** Tools_utils.warning, on stdout (blue on a terminal). */
+export function ocamlWarning(prog: string, msg: string, tty: boolean): string {
+  const [on, off] = tty ? ["\x1b[1;34m", "\x1b[0m"] : ["", ""];
+  return `${on}${ocamlWrap(`${prog}: warning: ${msg}`, tty)}${off}\n`;
+}
+
 /** The "[  1.2] message" progress lines (seconds since start, derived from the step number). */
 class Progress {
   private t = 0;
   readonly lines: string[] = [];
-  constructor(readonly quiet: boolean) {}
+  constructor(
+    readonly quiet: boolean,
+    readonly tty = false,
+    readonly prog = "",
+  ) {}
   step(msg: string, dt = 0.1) {
     this.t += dt;
-    if (!this.quiet) this.lines.push(`[${this.t.toFixed(1).padStart(6)}] ${msg}\n`);
+    if (!this.quiet) this.lines.push(`[${this.t.toFixed(1).padStart(6)}] ${this.tty ? `\x1b[0;32m${msg}\x1b[0m` : msg}\n`);
+  }
+  /** A warning goes to stdout between the progress lines, quiet or not. */
+  warn(msg: string) {
+    this.lines.push(ocamlWarning(this.prog, msg, this.tty));
   }
 }
 
@@ -116,24 +164,24 @@ function openGuest(ctx: ToolContext, prog: string, opts: [string, string][], rea
   const h = new Handle(ctx.world, ctx.host, ctx.cwd);
   for (const [k, v] of opts) {
     if (k === "a") {
-      if (!stat(h.fs, resolvePath(ctx.cwd, v))) return { exit: 1, out: [err(`${prog}: error: ${v}: No such file or directory\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] };
+      if (!stat(h.fs, resolvePath(ctx.cwd, v))) return { exit: 1, out: [err(ocamlError(prog, `libguestfs error: ${v}: No such file or directory`, ctx.tty))] };
       h.addDrive(v, { readonly });
     } else if (k === "d") {
-      const r = domainDisks(ctx.world, ctx.host, v, ctx.env.LIBVIRT_DEFAULT_URI, get(opts, "c")[0]);
+      const r = domainDisks(ctx.world, ctx.host, v, ctx.env.LIBVIRT_DEFAULT_URI, get(opts, "c")[0], readonly);
       if ("error" in r) return { exit: 1, out: [err(r.error)] };
-      if (r.active && !readonly) return { exit: 1, out: [err(`${prog}: error: libvirt domain \u2018${v}\u2019 is running or paused.  It must be \nshut down in order to perform virt-${prog.slice(5)} on it.\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] };
+      if (r.active && !readonly) return { exit: 1, out: [err(ocamlError(prog, `libvirt domain \u2018${v}\u2019 is running or paused.  It must be shut down in order to perform virt-${prog.slice(5)} on it.`, ctx.tty))] };
       for (const f of r.files) h.addDrive(f, { readonly });
     }
   }
-  if (!h.drives.length) return { exit: 1, out: [err(`${prog}: error: no -a or -d option was given.  Read ${prog}(1) for help.\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] };
+  if (!h.drives.length) return { exit: 1, out: [err(ocamlError(prog, `no -a or -d option was given.  Read ${prog}(1) for help.`, ctx.tty))] };
   try {
     h.launch();
   } catch (e) {
-    if (e instanceof GError) return { exit: 1, out: [err(`libguestfs: error: ${e.call}: ${e.msg}\n`)] };
+    if (e instanceof GError) return { exit: 1, out: [err(`libguestfs: error: ${e.text}\n`)] };
     throw e;
   }
   const os = inspect(h.disks)[0];
-  if (!os) return { exit: 1, out: [err(`${prog}: error: no operating systems were found in the guest image\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] };
+  if (!os) return { exit: 1, out: [err(ocamlError(prog, `no operating systems were found in the guest image`, ctx.tty))] };
   for (const [mp, dev] of os.mountpoints) {
     try {
       h.mount("mount_options", dev, mp, readonly);
@@ -163,8 +211,51 @@ function customize(h: Handle, ctx: ToolContext, prog: string, opts: [string, str
       // exists
     }
   };
-  const fail = (msg: string) => `${prog}: error: ${msg}\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`;
+  const fail = (msg: string) => ocamlError(prog, `${msg}`, ctx.tty);
+  const isFile = (f: string) => {
+    const l = h.locate("is_file", f, false);
+    return l ? stat(l.ref.fs.files, l.inner)?.kind === "file" : false;
+  };
+  const isDir = (f: string) => {
+    const l = h.locate("is_dir", f, false);
+    return l ? stat(l.ref.fs.files, l.inner)?.kind === "dir" : false;
+  };
+  const entropy = (n: number) => {
+    let x = (h.world.seq + 1) * 2654435761;
+    let r = "";
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6a09e667) >>> 0;
+      r += String.fromCharCode(x & 0xff);
+    }
+    return r;
+  };
+  const passwords: [string, string, string][] = [];
   try {
+    // Customize_run: a random seed (a file the distro's boot scripts read, or one created where they look)
+    p.step("Setting a random seed");
+    const os = inspect(h.disks)[0];
+    let seeded = false;
+    if (os) {
+      for (const f of ["/var/lib/random-seed", "/var/lib/systemd/random-seed", "/var/lib/urandom/random-seed", "/var/lib/misc/random-seed", "/etc/random-seed"]) {
+        if (!isFile(f)) continue;
+        call("write", [f, entropy(Math.min(Math.max(Buffer.byteLength(h.readFile("download", f)), 512), 8192))]);
+        seeded = true;
+      }
+      if (!seeded) {
+        const d = os.distro;
+        const f = ["fedora", "rhel", "centos", "scientificlinux", "oraclelinux", "redhat-based"].includes(d) ? "/var/lib/random-seed" : ["debian", "ubuntu", "kalilinux"].includes(d) ? "/var/lib/urandom/random-seed" : ["opensuse", "sles", "suse-based"].includes(d) ? "/var/lib/misc/random-seed" : undefined;
+        if (f && isDir(dirname(f))) {
+          call("write", [f, entropy(512)]);
+          seeded = true;
+        }
+      }
+    }
+    if (!seeded) p.warn("random seed could not be set for this type of guest");
+    // an empty /etc/machine-id gets an id before anything is installed
+    if (isFile("/etc/machine-id") && h.readFile("download", "/etc/machine-id") === "") {
+      p.step("Setting the machine ID in /etc/machine-id");
+      call("write", ["/etc/machine-id", [...entropy(16)].map((ch) => ch.charCodeAt(0).toString(16).padStart(2, "0")).join("") + "\n"]);
+    }
     for (const [k, v] of opts) {
       switch (k) {
         case "hostname": {
@@ -258,31 +349,20 @@ function customize(h: Handle, ctx: ToolContext, prog: string, opts: [string, str
           call("write", [f!, r]);
           break;
         }
-        case "timezone":
+        case "timezone": {
           p.step(`Setting the timezone: ${v}`);
-          try {
-            call("rm-f", ["/etc/localtime"]);
-          } catch {
-            // none yet
-          }
-          call("ln-sf", [`/usr/share/zoneinfo/${v}`, "/etc/localtime"]);
-          try {
-            h.readFile("download", "/etc/timezone");
-            call("write", ["/etc/timezone", `${v}\n`]);
-          } catch {
-            // only Debian keeps /etc/timezone
-          }
+          const target = `/usr/share/zoneinfo/${v}`;
+          const tl = h.locate("exists", target, false);
+          if (!tl || !stat(tl.ref.fs.files, tl.inner)) return fail(`timezone '${v}' does not exist, use a location like 'Europe/London'`);
+          call("ln-sf", [target, "/etc/localtime"]);
           break;
+        }
         case "root-password":
         case "password": {
           const [user, sel] = k === "root-password" ? ["root", v] : split(v);
           if (!/^(password:|random|disabled|locked|file:)/.test(sel!)) return fail(`invalid --${k} selector '${sel}'; see the man page`);
-          p.step("Setting passwords");
-          const shadow = h.readFile("download", "/etc/shadow");
-          const hash = sel === "disabled" ? "*" : sel!.startsWith("locked") ? "!" : `$6$${saltFor(h.world.seq)}$${hashFor(sel!, h.world.seq)}`;
-          const re = new RegExp(`^${user}:[^:]*:`, "m");
-          if (!re.test(shadow)) return fail(`user ${user} does not exist in the guest`);
-          call("write", ["/etc/shadow", shadow.replace(re, `${user}:${hash}:`)]);
+          if (passwords.some(([u]) => u === user)) return fail(`multiple --root-password/--password options set the password for user \u2018${user}\u2019 twice`);
+          passwords.push([user!, sel!, k]);
           break;
         }
         case "ssh-inject": {
@@ -324,8 +404,20 @@ function customize(h: Handle, ctx: ToolContext, prog: string, opts: [string, str
           break;
       }
     }
+    // all the passwords are set at the end
+    if (passwords.length) {
+      p.step("Setting passwords");
+      let shadow = h.readFile("download", "/etc/shadow");
+      for (const [user, sel] of passwords) {
+        const hash = sel === "disabled" ? "*" : sel.startsWith("locked") ? "!" : `$6$${saltFor(h.world.seq)}$${hashFor(sel, h.world.seq)}`;
+        const re = new RegExp(`^${user}:[^:]*:`, "m");
+        if (!re.test(shadow)) return fail(`user ${user} does not exist in the guest`);
+        shadow = shadow.replace(re, `${user}:${hash}:`);
+      }
+      call("write", ["/etc/shadow", shadow]);
+    }
   } catch (e) {
-    if (e instanceof GError) return `${prog}: error: libguestfs error: ${e.call}: ${e.msg}\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`;
+    if (e instanceof GError) return ocamlError(prog, `libguestfs error: ${e.text}`, ctx.tty);
     throw e;
   }
   return undefined;
@@ -356,12 +448,11 @@ export function virtCustomize(ctx: ToolContext, args: string[]): ToolResult {
   if ("exit" in p0) return p0;
   const h0 = ocamlHelp(prog, p0.opts);
   if (h0) return h0;
-  if (p0.operands.length) return { exit: 1, out: [err(`${prog}: error: extra parameter on the command line\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] };
-  const p = new Progress(has(p0.opts, "q"));
+  if (p0.operands.length) return { exit: 1, out: [err(ocamlError(prog, `extra parameter on the command line`, ctx.tty))] };
+  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
   p.step("Examining the guest ...", 0);
   const h = openGuest(ctx, prog, p0.opts, false);
   if (!("drives" in h)) return { ...h, out: [out(p.lines.join("")), ...h.out].filter((c) => c.text) };
-  p.step("Setting a random seed", 3.1);
   const e = has(p0.opts, "dry-run") ? undefined : customize(h, ctx, prog, p0.opts.filter(([k]) => CUSTOMIZE_OPTS[k]), p);
   if (e) return { exit: 1, out: [out(p.lines.join("")), err(e)], world: h.world };
   p.step("Finishing off");
@@ -386,9 +477,8 @@ export const SYSPREP_OPS: [string, boolean, string][] = [
   ["fs-uuids", false, "Change filesystem UUIDs"],
   ["ipa-client", true, "Remove the IPA files"],
   ["kerberos-data", false, "Remove Kerberos data in the guest"],
-  ["kerberos-hostkey", true, "Remove the Kerberos host keytab file in the guest"],
+  ["kerberos-hostkeytab", true, "Remove the Kerberos host keytab file in the guest"],
   ["logfiles", true, "Remove many log files from the guest"],
-  ["lvm-system-devices", true, "Remove LVM2 system.devices file"],
   ["lvm-uuids", true, "Change LVM2 PV and VG UUIDs"],
   ["machine-id", true, "Remove the local machine ID"],
   ["mail-spool", true, "Remove email from the local mail spool directory"],
@@ -422,7 +512,7 @@ export function virtSysprep(ctx: ToolContext, args: string[]): ToolResult {
   if ("exit" in p0) return p0;
   const h0 = ocamlHelp(prog, p0.opts);
   if (h0) return h0;
-  if (has(p0.opts, "list-operations")) return { exit: 0, out: [out(SYSPREP_OPS.map(([n, d, t]) => `${n}${d ? " *" : ""} ${t}\n`).join(""))] };
+  if (has(p0.opts, "list-operations")) return { exit: 0, out: [out(SYSPREP_OPS.map(([n, d, t]) => `${n} ${d ? "*" : " "} ${t}\n`).join(""))] };
   let enabled = new Set(SYSPREP_OPS.filter(([, d]) => d).map(([n]) => n));
   for (const spec of get(p0.opts, "operations")) {
     const list = spec.split(",");
@@ -433,12 +523,12 @@ export function virtSysprep(ctx: ToolContext, args: string[]): ToolResult {
       const name = neg ? item.slice(1) : item;
       if (name === "defaults") SYSPREP_OPS.filter(([, d]) => d).forEach(([n]) => enabled.add(n));
       else if (name === "all") SYSPREP_OPS.forEach(([n]) => enabled.add(n));
-      else if (!SYSPREP_OPS.some(([n]) => n === name)) return { exit: 1, out: [err(`${prog}: error: --operations: \u2018${name}\u2019 is not a known operation\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] };
+      else if (!SYSPREP_OPS.some(([n]) => n === name)) return { exit: 1, out: [err(ocamlError(prog, `--operations: \u2018${name}\u2019 is not a known operation`, ctx.tty))] };
       else if (neg) enabled.delete(name);
       else enabled.add(name);
     }
   }
-  const p = new Progress(has(p0.opts, "q"));
+  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
   p.step("Examining the guest ...", 0);
   const h = openGuest(ctx, prog, p0.opts, false);
   if (!("drives" in h)) return { ...h, out: [out(p.lines.join("")), ...h.out].filter((c) => c.text) };
@@ -512,7 +602,6 @@ export function virtSysprep(ctx: ToolContext, args: string[]): ToolResult {
     }
   }
   if (enabled.has("customize") && !has(p0.opts, "dry-run")) {
-    p.step("Setting a random seed");
     const e = customize(h, ctx, prog, customOpts, p);
     if (e) return { exit: 1, out: [out(p.lines.join("")), err(e)], world: h.world };
   }
@@ -527,13 +616,13 @@ export function virtSparsify(ctx: ToolContext, args: string[]): ToolResult {
   const h0 = ocamlHelp(prog, p0.opts);
   if (h0) return h0;
   const inPlace = has(p0.opts, "in-place");
-  const usage = (msg: string): ToolResult => ({ exit: 1, out: [err(`${prog}: error: ${msg}\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] });
+  const usage = (msg: string): ToolResult => ({ exit: 1, out: [err(ocamlError(prog, `${msg}`, ctx.tty))] });
   if (inPlace ? p0.operands.length !== 1 : p0.operands.length !== 2) return usage(inPlace ? "usage is: virt-sparsify [--options] --in-place disk" : "usage is: virt-sparsify [--options] indisk outdisk");
   const src = resolvePath(ctx.cwd, p0.operands[0]!);
   const node = stat(ctx.world.hosts[ctx.host]!.fs, src);
   if (!node || node.kind !== "file") return usage(`${p0.operands[0]}: No such file or directory`);
   const guest = guestOf(ctx.world.hosts[ctx.host]!.fs, src);
-  const p = new Progress(has(p0.opts, "q"));
+  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
   const fsNames = filesystems([guest]).filter((f) => f.fs.type !== "swap").map((f) => f.device);
   if (inPlace) {
     p.step("Trimming " + (fsNames[0] ?? "/dev/sda"), 2.0);
@@ -563,7 +652,7 @@ export function virtResize(ctx: ToolContext, args: string[]): ToolResult {
   if ("exit" in p0) return p0;
   const h0 = ocamlHelp(prog, p0.opts);
   if (h0) return h0;
-  const fail = (msg: string): ToolResult => ({ exit: 1, out: [err(`${prog}: error: ${msg}\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] });
+  const fail = (msg: string): ToolResult => ({ exit: 1, out: [err(ocamlError(prog, `${msg}`, ctx.tty))] });
   if (p0.operands.length !== 2) return fail("you must give exactly two disk images on the command line");
   const fs = ctx.world.hosts[ctx.host]!.fs;
   const [inName, outName] = p0.operands as [string, string];
@@ -580,7 +669,7 @@ export function virtResize(ctx: ToolContext, args: string[]): ToolResult {
   const num = expand ? Number(/^\/dev\/sda(\d+)$/.exec(expand)?.[1]) : undefined;
   if (expand && !guest.partitions.some((pt) => pt.num === num)) return fail(`${expand}: partition not found in the source disk image (this error came from \u2018--expand\u2019 option on the command line).  Try running this command: virt-filesystems --partitions --long -a ${inName}`);
   if (outSize < inSize) return fail(`output size is too small for this disk image, try increasing the output disk size by at least ${((inSize - outSize) / 2 ** 30).toFixed(1)}G`);
-  const p = new Progress(has(p0.opts, "q"));
+  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
   p.step(`Examining ${inName}`, 0);
   const delta = outSize - inSize;
   const hs = (b: number) => `${(b / 2 ** 30).toFixed(1)}G`;
@@ -594,7 +683,7 @@ export function virtResize(ctx: ToolContext, args: string[]): ToolResult {
   } else if (delta > 2 ** 20) summary += `There is a surplus of ${hs(delta)}.  An extra partition will be created\nfor the surplus.\n\n`;
   summary += "**********\n";
   const lines = p.lines.join("") + summary;
-  const p2 = new Progress(has(p0.opts, "q"));
+  const p2 = new Progress(has(p0.opts, "q"), ctx.tty, prog);
   p2.step(`Setting up initial partition table on ${outName}`, 3.1);
   for (const pt of guest.partitions) p2.step(`Copying /dev/sda${pt.num}`, 0.9);
   if (num !== undefined) p2.step(`Expanding /dev/sda${num} using the \u2018${guest.partitions.find((x) => x.num === num)!.fs?.type === "xfs" ? "xfs_growfs" : "resize2fs"}\u2019 method`, 2.6);
@@ -614,7 +703,7 @@ export function virtV2v(ctx: ToolContext, args: string[]): ToolResult {
   if ("exit" in p0) return p0;
   const h0 = ocamlHelp(prog, p0.opts);
   if (h0) return h0;
-  const fail = (msg: string): ToolResult => ({ exit: 1, out: [err(`${prog}: error: ${msg}\n\nIf reporting bugs, run ${prog} with debugging enabled and include the \ncomplete output:\n\n  ${prog} -v -x [...]\n`)] });
+  const fail = (msg: string): ToolResult => ({ exit: 1, out: [err(ocamlError(prog, `${msg}`, ctx.tty))] });
   const input = get(p0.opts, "i")[0] ?? "libvirt";
   const output = get(p0.opts, "o")[0] ?? "libvirt";
   if (input !== "disk") return fail(`-i ${input}: this lab only converts local disk images (-i disk)`);
@@ -632,7 +721,7 @@ export function virtV2v(ctx: ToolContext, args: string[]): ToolResult {
   if (!osInfo) return fail(`inspection could not detect the source guest (or physical machine).\n\nAssuming that you are running virt-v2v/virt-p2v on a source which is \nsupported (and not, for example, a blank disk), then this should not \nhappen.\n\nNo root device found in this operating system image.`);
   const name = get(p0.opts, "on")[0] ?? basename(src).replace(/\.[^.]*$/, "");
   const fmt = get(p0.opts, "of")[0] ?? "raw";
-  const p = new Progress(has(p0.opts, "q"));
+  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
   p.step("Setting up the source: -i disk " + p0.operands[0], 0);
   p.step("Opening the source", 1.1);
   p.step("Inspecting the source", 2.9);

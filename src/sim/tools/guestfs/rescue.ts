@@ -106,7 +106,7 @@ export function virtRescue(ctx: ToolContext, args: string[]): ToolResult {
     try {
       h.launch();
     } catch (x) {
-      if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.call}: ${x.msg}\n`)]);
+      if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.text}\n`)]);
       throw x;
     }
   }

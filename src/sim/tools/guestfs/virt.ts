@@ -1,13 +1,16 @@
 // The libguestfs C tools that read or edit guest files: virt-cat, virt-ls, virt-filesystems, virt-df,
 // virt-inspector, virt-edit, virt-diff, and the virt-copy-in/out wrappers around guestfish.
 import { listDir, lstat, stat, type Fs, type FsNode } from "../../model/fs";
-import { allVgs, filesystems, filesSize, fsOverhead, mapperName, type GuestFs } from "../../model/guestfs/disk";
+import { allVgs, filesystems, mapperName, type GuestFs } from "../../model/guestfs/disk";
+import { nodeSize, statBlocks, statvfs } from "../../model/guestfs/statfs";
+import { unifiedHunks } from "./udiff";
 import { inspect } from "../../model/guestfs/inspect";
 import type { EditRequest, Tool, ToolContext, ToolResult } from "../../shell/tool";
-import { done, err, isResult, launchAndMount, needDisks, openHandle, out, parseC } from "./cli";
+import { done, err, isResult, launchAndMount, needDisks, openHandle, out, parseC, tryHelp, type Parsed } from "./cli";
 import { run as runCmd } from "./commands";
 import { runGuestfish } from "./guestfish";
-import { GError, type Handle } from "./handle";
+import { GError, Handle } from "./handle";
+import { allDomains } from "./libvirt";
 
 const MOUNT_LONG = { name: "mount", arg: "required", key: "m" } as const;
 
@@ -17,7 +20,7 @@ function catFiles(h: Handle, files: string[]): { text: string; error?: string } 
     try {
       text += h.readFile("download", f);
     } catch (e) {
-      if (e instanceof GError) return { text, error: `libguestfs: error: ${e.call}: ${e.msg}\n` };
+      if (e instanceof GError) return { text, error: `libguestfs: error: ${e.text}\n` };
       throw e;
     }
   }
@@ -29,7 +32,7 @@ export function virtCat(ctx: ToolContext, args: string[]): ToolResult {
   const p = parseC(prog, args, "a:c:d:m:vVx", [MOUNT_LONG]);
   if (isResult(p)) return p;
   if (!p.drives.length) return needDisks(prog);
-  if (!p.operands.length) return { exit: 1, out: [err(`${prog}: missing filenames on command line.\nPlease specify at least one file to view.\nTry \u2018${prog} --help\u2019 for more information.\n`)] };
+  if (!p.operands.length) return tryHelp(prog);
   const h = openHandle(ctx, prog, p, { readonly: true });
   if (!("drives" in h)) return h;
   const e = launchAndMount(h, prog, p.mounts, true);
@@ -47,7 +50,7 @@ export function virtLs(ctx: ToolContext, args: string[]): ToolResult {
   const p = parseC(prog, args, "a:c:d:hlm:RvVx", [MOUNT_LONG, { name: "long", arg: "none", key: "l" }, { name: "recursive", arg: "none", key: "R" }, { name: "human-readable", arg: "none", key: "h" }, { name: "checksum", arg: "optional", key: "checksum" }, { name: "csv", arg: "none", key: "csv" }, { name: "extra-stats", arg: "none", key: "extra-stats" }, { name: "times", arg: "none", key: "times" }, { name: "time-days", arg: "none", key: "time-days" }, { name: "time-relative", arg: "none", key: "time-relative" }, { name: "time-t", arg: "none", key: "time-t" }, { name: "uids", arg: "none", key: "uids" }]);
   if (isResult(p)) return p;
   if (!p.drives.length) return needDisks(prog);
-  if (!p.operands.length) return { exit: 1, out: [err(`${prog}: missing directory name on command line.\nTry \u2018${prog} --help\u2019 for more information.\n`)] };
+  if (!p.operands.length) return tryHelp(prog);
   const h = openHandle(ctx, prog, p, { readonly: true });
   if (!("drives" in h)) return h;
   const e = launchAndMount(h, prog, p.mounts, true);
@@ -62,9 +65,10 @@ export function virtLs(ctx: ToolContext, args: string[]): ToolResult {
         continue;
       }
       const l = h.locate("ls", dir);
-      if (!l) throw new GError(rec ? "find" : "ls", `${dir}: No such file or directory`);
+      // virt-ls lists with ls0 and, recursively, find0 (names relative to the directory)
+      if (!l) throw new GError(rec ? "find0" : "ls0", `${rec ? "" : "opendir: "}${dir}: No such file or directory`);
       const n = stat(l.ref.fs.files, l.inner);
-      if (n?.kind !== "dir") throw new GError("ls", `opendir: ${dir}: Not a directory`);
+      if (n?.kind !== "dir") throw new GError(rec ? "find0" : "ls0", `opendir: ${dir}: Not a directory`);
       if (rec) {
         const base = dir.replace(/\/$/, "");
         const walk = (inner: string, shown: string) => {
@@ -76,11 +80,11 @@ export function virtLs(ctx: ToolContext, args: string[]): ToolResult {
             if (node.kind === "dir") walk(ip, sp);
           }
         };
-        walk(l.inner, base);
+        walk(l.inner, long ? base : "");
       } else text += listDir(l.ref.fs.files, l.inner).map((x) => x + "\n").join("");
     }
   } catch (x) {
-    if (x instanceof GError) return done(h, 1, [out(text), err(`libguestfs: error: ${x.call}: ${x.msg}\n`)].filter((c) => c.text));
+    if (x instanceof GError) return done(h, 1, [out(text), err(`libguestfs: error: ${x.text}\n`)].filter((c) => c.text));
     throw x;
   }
   return done(h, 0, text ? [out(text)] : []);
@@ -113,102 +117,182 @@ export function virtFilesystems(ctx: ToolContext, args: string[]): ToolResult {
   const flag = (name: string, key = name) => ({ name, arg: "none" as const, key });
   const p = parseC(prog, args, "a:c:d:hlvVx", [flag("all"), flag("blkdevs"), flag("block-devices", "blkdevs"), flag("csv"), flag("extra"), flag("filesystems"), flag("human-readable", "h"), flag("long", "l"), flag("lvs"), flag("logvols", "lvs"), flag("logical-volumes", "lvs"), flag("no-title"), flag("parts", "partitions"), flag("partitions"), flag("pvs"), flag("physvols", "pvs"), flag("physical-volumes", "pvs"), flag("uuid"), flag("uuids", "uuid"), flag("vgs"), flag("volgroups", "vgs"), flag("volume-groups", "vgs")]);
   if (isResult(p)) return p;
+  if (p.operands.length) return { exit: 1, out: [err(`${prog}: error: extra argument \u2018${p.operands[0]}\u2019 on command line.\nMake sure to specify the argument for --format like '--format=${p.operands[0]}'.\nTry \u2018${prog} --help\u2019 for more information.\n`)] };
+  const csv = p.opts.has("csv");
+  const hum = p.opts.has("h");
+  if (hum && csv) return { exit: 1, out: [err(`${prog}: you cannot use -h and --csv options together.\n`)] };
   if (!p.drives.length) return needDisks(prog);
-  if (p.operands.length) return { exit: 1, out: [err(`${prog}: extra parameters on the command line\nTry \u2018${prog} --help\u2019 for more information.\n`)] };
   const h = openHandle(ctx, prog, p, { readonly: true });
   if (!("drives" in h)) return h;
   try {
     h.launch();
   } catch (x) {
-    if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.call}: ${x.msg}\n`)]);
+    if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.text}\n`)]);
     throw x;
   }
   const all = p.opts.has("all");
-  const want = { fs: all || p.opts.has("filesystems") || p.opts.has("extra"), extra: all || p.opts.has("extra"), parts: all || p.opts.has("partitions"), blk: all || p.opts.has("blkdevs"), lvs: all || p.opts.has("lvs"), vgs: all || p.opts.has("vgs"), pvs: all || p.opts.has("pvs") };
-  if (!want.parts && !want.blk && !want.lvs && !want.vgs && !want.pvs && !p.opts.has("extra")) want.fs = true;
+  const want = { fs: all || p.opts.has("filesystems"), extra: all || p.opts.has("extra"), parts: all || p.opts.has("partitions"), blk: all || p.opts.has("blkdevs"), lvs: all || p.opts.has("lvs"), vgs: all || p.opts.has("vgs"), pvs: all || p.opts.has("pvs") };
+  if (want.extra) want.fs = true;
+  if (!want.fs && !want.parts && !want.blk && !want.lvs && !want.vgs && !want.pvs) want.fs = true;
   const long = p.opts.has("l");
-  const hum = p.opts.has("h");
   const uuid = p.opts.has("uuid");
-  const sz = (b: number) => (hum ? human(b) : String(b));
-  type Row = { name: string; type: string; vfs: string; label: string; mbr: string; size: number; parent: string; uuid: string };
-  const rows: Row[] = [];
-  const disks = h.disks;
-  if (want.fs) {
-    for (const f of filesystems(disks)) {
-      const isSwap = f.fs.type === "swap";
-      if (isSwap && !want.extra) continue;
-      rows.push({ name: f.device, type: "filesystem", vfs: f.fs.type, label: f.fs.label ?? "-", mbr: "-", size: f.fs.size, parent: "-", uuid: f.fs.uuid });
-    }
+  // the columns, in display order, that this run shows (filesystems.c)
+  const cols = { type: long, vfs: long && want.fs, label: long && want.fs, mbr: long && want.parts, size: long, parent: long, uuid: long && uuid };
+  type Cell = string | undefined;
+  const rows: Cell[][] = [];
+  const sz = (b: number): Cell => (b < 0 ? undefined : hum ? human(b) : String(b));
+  const row = (name: string, type: string, vfs: Cell, label: Cell, mbr: Cell, size: number, parents: string, id: Cell) => {
+    const r: Cell[] = [name];
+    if (cols.type) r.push(type);
+    if (cols.vfs) r.push(vfs);
+    if (cols.label) r.push(label);
+    if (cols.mbr) r.push(mbr);
+    if (cols.size) r.push(sz(size));
+    if (cols.parent) r.push(parents);
+    if (cols.uuid) r.push(id);
+    rows.push(r);
+  };
+  if (long && !p.opts.has("no-title")) {
+    const t: Cell[] = ["Name"];
+    if (cols.type) t.push("Type");
+    if (cols.vfs) t.push("VFS");
+    if (cols.label) t.push("Label");
+    if (cols.mbr) t.push("MBR");
+    if (cols.size) t.push("Size");
+    if (cols.parent) t.push("Parent");
+    if (cols.uuid) t.push("UUID");
+    rows.push(t);
   }
-  if (want.lvs) for (const [, vg] of allVgs(disks)) for (const lv of vg.lvs) rows.push({ name: `/dev/${vg.name}/${lv.name}`, type: "lv", vfs: "-", label: "-", mbr: "-", size: lv.size, parent: `/dev/${vg.name}`, uuid: lv.uuid.replace(/-/g, "") });
+  const disks = h.disks;
+  const devName = (i: number) => `/dev/sd${String.fromCharCode(97 + i)}`;
+  const pvSize = (bytes: number) => Math.floor((bytes - 2 ** 20) / (4 * 2 ** 20)) * 4 * 2 ** 20;
+  if (want.fs)
+    for (const f of filesystems(disks)) {
+      if (f.fs.type === "swap" && !want.extra) continue;
+      // the size of a filesystem that mounts is what statvfs says; swap shows its device's size
+      const v = f.fs.type === "swap" ? undefined : statvfs(f.fs, true);
+      row(f.device, "filesystem", f.fs.type, f.fs.label ?? "", undefined, v ? v.blocks * v.bsize : f.fs.size, "", f.fs.uuid);
+    }
+  if (want.lvs) {
+    const lvs = allVgs(disks).flatMap(([, vg]) => vg.lvs.map((lv) => ({ dev: `/dev/${vg.name}/${lv.name}`, vg: vg.name, lv })));
+    for (const x of lvs.sort((a, b) => (a.dev < b.dev ? -1 : 1))) row(x.dev, "lv", undefined, undefined, undefined, x.lv.size, `/dev/${x.vg}`, x.lv.uuid.replace(/-/g, ""));
+  }
   if (want.vgs)
     for (const [, vg] of allVgs(disks)) {
-      const pvs = disks.flatMap((d, i) => d.partitions.filter((pt) => pt.pv === vg.name).map((pt) => ({ dev: `/dev/sd${String.fromCharCode(97 + i)}${pt.num}`, size: Math.floor((pt.end - pt.start + 1 - 2 ** 20) / (4 * 2 ** 20)) * 4 * 2 ** 20 })));
-      rows.push({ name: `/dev/${vg.name}`, type: "vg", vfs: "-", label: "-", mbr: "-", size: pvs.reduce((a, x) => a + x.size, 0), parent: pvs.map((x) => x.dev).join(","), uuid: vg.uuid.replace(/-/g, "") });
+      const pvs = disks.flatMap((d, i) => d.partitions.filter((pt) => pt.pv === vg.name).map((pt) => ({ dev: `${devName(i)}${pt.num}`, size: pvSize(pt.end - pt.start + 1) })));
+      row(`/dev/${vg.name}`, "vg", undefined, undefined, undefined, pvs.reduce((a, x) => a + x.size, 0), pvs.map((x) => x.dev).join(","), vg.uuid.replace(/-/g, ""));
     }
   if (want.pvs)
     disks.forEach((d, i) => {
-      for (const pt of d.partitions) if (pt.pv !== undefined) rows.push({ name: `/dev/sd${String.fromCharCode(97 + i)}${pt.num}`, type: "pv", vfs: "-", label: "-", mbr: "-", size: Math.floor((pt.end - pt.start + 1 - 2 ** 20) / (4 * 2 ** 20)) * 4 * 2 ** 20 + 2 ** 20 - 2 ** 20, parent: "-", uuid: (pt.pvUuid ?? "").replace(/-/g, "") });
+      for (const pt of d.partitions) if (pt.pv !== undefined) row(`${devName(i)}${pt.num}`, "pv", undefined, undefined, undefined, pvSize(pt.end - pt.start + 1), "", (pt.pvUuid ?? "").replace(/-/g, ""));
     });
   if (want.parts)
     disks.forEach((d, i) => {
-      for (const pt of d.partitions) rows.push({ name: `/dev/sd${String.fromCharCode(97 + i)}${pt.num}`, type: "partition", vfs: "-", label: "-", mbr: d.ptable === "msdos" ? (pt.pv !== undefined ? "8e" : "83") : "-", size: pt.end - pt.start + 1, parent: `/dev/sd${String.fromCharCode(97 + i)}`, uuid: "-" });
+      for (const pt of d.partitions) row(`${devName(i)}${pt.num}`, "partition", undefined, undefined, d.ptable === "msdos" ? (pt.mbrId ?? (pt.pv !== undefined ? 0x8e : 0x83)).toString(16).padStart(2, "0") : undefined, pt.end - pt.start + 1, devName(i), undefined);
     });
-  if (want.blk) h.sizes.forEach((s, i) => rows.push({ name: `/dev/sd${String.fromCharCode(97 + i)}`, type: "device", vfs: "-", label: "-", mbr: "-", size: s, parent: "-", uuid: "-" }));
-  if (!long) return done(h, 0, rows.length ? [out(rows.map((r) => r.name + "\n").join(""))] : []);
-  const showMbr = want.parts;
-  const cols: [string, (r: Row) => string][] = [
-    ["Name", (r) => r.name],
-    ["Type", (r) => r.type],
-    ["VFS", (r) => r.vfs],
-    ["Label", (r) => r.label],
-    ...(showMbr ? ([["MBR", (r: Row) => r.mbr]] as [string, (r: Row) => string][]) : []),
-    ["Size", (r) => sz(r.size)],
-    ["Parent", (r) => r.parent],
-    ...(uuid ? ([["UUID", (r: Row) => r.uuid]] as [string, (r: Row) => string][]) : []),
-  ];
-  const table = [cols.map(([t]) => t), ...rows.map((r) => cols.map(([, f]) => f(r)))];
-  const widths = cols.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  const text = table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ") + "\n").join("");
-  return done(h, 0, [out(p.opts.has("no-title") ? text.split("\n").slice(1).join("\n") : text)]);
+  if (want.blk) h.sizes.forEach((size, i) => row(devName(i), "device", undefined, undefined, undefined, size, "", undefined));
+  let text = "";
+  if (csv) {
+    const field = (c: Cell) => (c === undefined ? "" : /[ ",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
+    text = rows.map((r) => r.map(field).join(",") + "\n").join("");
+  } else {
+    // columns line up; two spaces between them unless that passes 72 columns (counting 8 columns' gaps)
+    const width = new Array<number>(8).fill(0);
+    for (const r of rows) r.forEach((c, j) => c !== undefined && (width[j] = Math.max(width[j]!, Math.max(1, c.length))));
+    const gap = width.reduce((a, w) => a + w + 2, 0) > 72 ? 1 : 2;
+    for (const r of rows) {
+      let line = "";
+      let pad = 0;
+      r.forEach((c, j) => {
+        if (width[j] === 0) return;
+        line += " ".repeat(pad);
+        const t = c === undefined || c === "" ? "-" : c;
+        line += t;
+        pad = width[j]! - t.length + gap;
+      });
+      text += line + "\n";
+    }
+  }
+  return done(h, 0, text ? [out(text)] : []);
 }
 
-/** Blocks (1K) statvfs would report for a filesystem, and the used count. */
-export function usage(fs: GuestFs): { total: number; used: number; avail: number; inodes: number; iused: number } {
-  const total = Math.floor((fs.size - (fs.type === "xfs" ? fs.size * 0.027 : fs.size * 0.052)) / 1024);
-  const used = Math.floor((fsOverhead(fs) + filesSize(fs)) / 1024);
-  const reserved = fs.type.startsWith("ext") ? Math.floor(total * 0.05) : 0;
-  const files = Object.keys(fs.files).length;
-  return { total, used, avail: Math.max(0, total - used - reserved), inodes: Math.floor(fs.size / 16384), iused: files + (fs.type.startsWith("ext") ? 10 : 2) };
+/** The name virt-df prints for the disks: the first image's file name (or the domain), '+' for each further one. */
+function dfName(p: Parsed): string {
+  const first = p.drives[0]!;
+  const base = first.kind === "d" ? first.value : first.value.slice(first.value.lastIndexOf("/") + 1);
+  return base + "+".repeat(p.drives.length - 1);
+}
+
+/** virt-df's rows for one guest: each filesystem that mounts (read-only), as df_on_handle prints them. */
+function dfRows(h: Handle, name: string, o: { hum: boolean; inodes: boolean; csv: boolean }): string {
+  let text = "";
+  for (const f of filesystems(h.disks)) {
+    if (f.fs.type === "swap") continue;
+    const v = statvfs(f.fs, true);
+    let c: string[];
+    let pct: number;
+    if (!o.inodes) {
+      const k = (n: number) => (v.bsize >= 1024 ? n * (v.bsize / 1024) : Math.floor(n / (1024 / v.bsize)));
+      c = o.hum ? [human(v.blocks * v.bsize), human((v.blocks - v.bfree) * v.bsize), human(v.bavail * v.bsize)] : [String(k(v.blocks)), String(k(v.blocks - v.bfree)), String(k(v.bavail))];
+      pct = v.blocks ? 100 - (100 * v.bfree) / v.blocks : 0;
+    } else {
+      c = [String(v.files), String(v.files - v.ffree), String(v.ffree)];
+      pct = v.files ? 100 - (100 * v.ffree) / v.files : 0;
+    }
+    const f32 = Math.fround(pct);
+    if (o.csv) {
+      const q = (x: string) => (/[ ",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
+      text += [q(name), q(f.device), ...c, f32.toFixed(1)].join(",") + "\n";
+      continue;
+    }
+    const label = `${name}:${f.device}`;
+    text += label.length <= 36 ? label.padEnd(36) : label + "\n" + " ".repeat(36);
+    text += `${c[0]!.padStart(10)} ${c[1]!.padStart(10)} ${c[2]!.padStart(10)} ${`${Math.ceil(f32).toFixed(0).padStart(3)}%`.padStart(5)}\n`;
+  }
+  return text;
 }
 
 export function virtDf(ctx: ToolContext, args: string[]): ToolResult {
   const prog = "virt-df";
   const p = parseC(prog, args, "a:c:d:hiP:vVx", [{ name: "csv", arg: "none", key: "csv" }, { name: "human-readable", arg: "none", key: "h" }, { name: "inodes", arg: "none", key: "i" }, { name: "one-per-guest", arg: "none", key: "one-per-guest" }, { name: "uuid", arg: "none", key: "uuid" }]);
   if (isResult(p)) return p;
-  if (!p.drives.length) return { exit: 1, out: [err(`${prog}: error: no disks or domains were given on the command line, nothing to do\n`)] };
+  if (p.operands.length) return tryHelp(prog);
+  const o = { hum: p.opts.has("h"), inodes: p.opts.has("i"), csv: p.opts.has("csv") };
+  if (o.hum && o.csv) return { exit: 1, out: [err(`${prog}: you cannot use -h and --csv options together.\n`)] };
+  const title = o.csv
+    ? `VirtualMachine,Filesystem,${o.inodes ? "Inodes,IUsed,IFree,IUse%" : `${o.hum ? "Size" : "1K-blocks"},Used,Available,Use%`}\n`
+    : `${"Filesystem".padEnd(36)}${(o.inodes ? "Inodes" : o.hum ? "Size" : "1K-blocks").padStart(10)} ${(o.inodes ? "IUsed" : "Used").padStart(10)} ${(o.inodes ? "IFree" : "Available").padStart(10)} ${(o.inodes ? "IUse%" : "Use%").padStart(5)}\n`;
+  if (!p.drives.length) {
+    // every libvirt guest, by name, over a read-only connection
+    const doms = allDomains(ctx.world, ctx.host, ctx.env.LIBVIRT_DEFAULT_URI, p.opts.get("c")?.[0]);
+    if ("error" in doms) return { exit: 1, out: [err(doms.error.replace("libguestfs: error: ", `${prog}: `))] };
+    let text = title;
+    let world = ctx.world;
+    for (const d of doms.list) {
+      const h = new Handle(world, ctx.host, ctx.cwd);
+      h.readonly = true;
+      try {
+        for (const f of d.files) h.addDrive(f, { readonly: true });
+        h.launch();
+      } catch (x) {
+        // virt-df has always ignored guests whose disks cannot be added
+        if (x instanceof GError) continue;
+        throw x;
+      }
+      text += dfRows(h, d.name, o);
+      world = h.world;
+    }
+    return { exit: 0, out: [out(text)], world };
+  }
   const h = openHandle(ctx, prog, p, { readonly: true });
   if (!("drives" in h)) return h;
   try {
     h.launch();
   } catch (x) {
-    if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.call}: ${x.msg}\n`)]);
+    if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.text}\n`)]);
     throw x;
   }
-  const hum = p.opts.has("h");
-  const inodes = p.opts.has("i");
-  const label = p.drives[0]!.kind === "d" ? p.drives[0]!.value : p.drives[0]!.value.split("/").pop()!;
-  let text = hum ? `${"Filesystem".padEnd(36)} ${"Size".padStart(10)} ${"Used".padStart(10)}  ${"Available".padStart(9)}  Use%\n` : inodes ? `${"Filesystem".padEnd(36)} ${"Inodes".padStart(10)} ${"IUsed".padStart(10)} ${"IFree".padStart(10)} IUse%\n` : `${"Filesystem".padEnd(36)} ${"1K-blocks".padStart(10)} ${"Used".padStart(10)}  ${"Available".padStart(9)}  Use%\n`;
-  for (const f of filesystems(h.disks)) {
-    if (f.fs.type === "swap") continue;
-    const u = usage(f.fs);
-    const name = `${label}:${f.device}`;
-    const pct = `${Math.round((u.used / Math.max(1, u.used + u.avail)) * 100)}%`;
-    if (inodes) text += `${name.padEnd(36)} ${String(u.inodes).padStart(10)} ${String(u.iused).padStart(10)} ${String(u.inodes - u.iused).padStart(10)} ${`${Math.max(1, Math.round((u.iused / u.inodes) * 100))}%`.padStart(5)}\n`;
-    else if (hum) text += `${name.padEnd(36)} ${human(u.total * 1024).padStart(10)} ${human(u.used * 1024).padStart(10)}  ${human(u.avail * 1024).padStart(9)}  ${pct.padStart(4)}\n`;
-    else text += `${name.padEnd(36)} ${String(u.total).padStart(10)} ${String(u.used).padStart(10)}  ${String(u.avail).padStart(9)}  ${pct.padStart(4)}\n`;
-  }
-  return done(h, 0, [out(text)]);
+  return done(h, 0, [out(title + dfRows(h, dfName(p), o))]);
 }
 
 const xmlEsc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -223,7 +307,7 @@ export function virtInspector(ctx: ToolContext, args: string[]): ToolResult {
   try {
     h.launch();
   } catch (x) {
-    if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.call}: ${x.msg}\n`)]);
+    if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.text}\n`)]);
     throw x;
   }
   const oses = inspect(h.disks);
@@ -249,7 +333,7 @@ export function virtInspector(ctx: ToolContext, args: string[]): ToolResult {
     if (!p.opts.has("no-applications")) {
       if (os.applications.length) {
         x += "    <applications>\n";
-        for (const a of os.applications) x += `      <application>\n        <name>${xmlEsc(a.name)}</name>\n        <version>${xmlEsc(a.version)}</version>\n${a.release ? `        <release>${xmlEsc(a.release)}</release>\n` : ""}        <arch>${a.arch}</arch>\n        <summary>${xmlEsc(a.summary)}</summary>\n      </application>\n`;
+        for (const a of os.applications) x += `      <application>\n        <name>${xmlEsc(a.name)}</name>\n${a.epoch ? `        <epoch>${a.epoch}</epoch>\n` : ""}        <version>${xmlEsc(a.version)}</version>\n${a.release ? `        <release>${xmlEsc(a.release)}</release>\n` : ""}        <arch>${a.arch}</arch>\n        <summary>${xmlEsc(a.summary)}</summary>\n      </application>\n`;
         x += "    </applications>\n";
       } else x += "    <applications/>\n";
     }
@@ -293,7 +377,7 @@ export function virtEdit(ctx: ToolContext, args: string[]): ToolResult {
   try {
     content = h.readFile("download", file);
   } catch (x) {
-    if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.call}: ${x.msg}\n`)]);
+    if (x instanceof GError) return done(h, 1, [err(`libguestfs: error: ${x.text}\n`)]);
     throw x;
   }
   const save = (text: string) => {
@@ -352,48 +436,66 @@ export function virtDiff(ctx: ToolContext, args: string[]): ToolResult {
   const a = snapshot(h1);
   const b = snapshot(h2);
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
-  const line = (mark: string, path: string, n: FsNode, fs: GuestFs) => {
-    const t = n.kind === "dir" ? "d" : n.kind === "symlink" ? "l" : "-";
-    const size = n.kind === "dir" ? (fs.type === "xfs" ? 6 : 4096) : n.kind === "symlink" ? n.target.length : Buffer.byteLength(n.content);
-    return `${mark} ${t}${(n.kind === "symlink" ? 0o777 : n.mode).toString(8).padStart(4, "0")} ${String(size).padStart(10)} ${path}${n.kind === "symlink" ? ` -> ${n.target}` : ""}\n`;
+  const csv = p.opts.has("csv");
+  const extra = p.opts.has("extra-stats") || p.opts.has("all");
+  const uids = p.opts.has("uids") || p.opts.has("all");
+  const times = p.opts.has("times") || p.opts.has("all");
+  const dirLinks = p.opts.has("dir-links");
+  const dirTimes = p.opts.has("dir-times");
+  const hum = p.opts.has("h");
+  // the fields of one file as output_file prints them (separated by spaces, or commas with --csv)
+  const fields = (mark: string, path: string, n: FsNode, fs: GuestFs): string => {
+    const f = [mark, n.kind === "dir" ? "d" : n.kind === "symlink" ? "l" : "-", (n.kind === "symlink" ? 0o777 : n.mode).toString(8).padStart(4, "0")];
+    const size = nodeSize(fs, path, n);
+    f.push(csv ? String(size) : hum ? human(size).padStart(10) : String(size).padStart(10));
+    if (uids) f.push(csv ? n.owner : n.owner.padStart(4), csv ? n.group : n.group.padStart(4));
+    if (times) {
+      const t = n.kind === "dir" && !dirTimes ? 0 : n.mtime;
+      const d = new Date(t * 1000).toISOString().replace("T", " ").slice(0, 19);
+      f.push(csv ? String(t) : d, csv ? String(t) : d);
+    }
+    if (extra) f.push(fs === undefined ? "0" : "2049", "0", String(n.kind === "dir" ? (dirLinks ? 2 : 0) : 1), "0", String(statBlocks(fs, path, n)));
+    f.push(path);
+    if (n.kind === "symlink") f.push(`-> ${n.target}`);
+    const q = (x: string) => (/[ ",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
+    return (csv ? f.map(q).join(",") : f.join(" ")) + "\n";
+  };
+  // stats as guestfs_statns compares them (directories' links and times are flattened unless asked for)
+  const statKey = (path: string, n: FsNode, fs: GuestFs) => {
+    const dir = n.kind === "dir";
+    return {
+      st_mode: `${n.kind}${n.kind === "symlink" ? 0o777 : n.mode}`,
+      st_nlink: dir && !dirLinks ? "0" : dir ? "d" : "1",
+      st_uid: n.owner,
+      st_gid: n.group,
+      st_size: String(nodeSize(fs, path, n)),
+      st_blocks: String(statBlocks(fs, path, n)),
+      st_mtime_sec: dir && !dirTimes ? "0" : String(n.mtime),
+      // the sim keeps no ctime: a change of owner or mode touches it
+      st_ctime_sec: dir && !dirTimes ? "0" : `${n.mtime}:${n.owner}:${n.group}:${n.mode}`,
+    };
   };
   let text = "";
   for (const path of paths) {
     const x = a.get(path);
     const y = b.get(path);
-    if (x && !y) text += line("-", path, x.node, x.fs);
-    else if (!x && y) text += line("+", path, y.node, y.fs);
+    if (x && !y) text += fields("-", path, x.node, x.fs);
+    else if (!x && y) text += fields("+", path, y.node, y.fs);
     else if (x && y) {
-      const changed = x.node.kind !== y.node.kind || x.node.mode !== y.node.mode || (x.node.kind === "file" && y.node.kind === "file" && x.node.content !== y.node.content) || (x.node.kind === "symlink" && y.node.kind === "symlink" && x.node.target !== y.node.target);
-      if (changed && !(x.node.kind === "dir" && y.node.kind === "dir" && x.node.mode === y.node.mode)) {
-        text += line("=", path, y.node, y.fs);
-        if (x.node.kind === "file" && y.node.kind === "file") {
-          text += "==========\n" + unifiedDiff(path, x.node.content, y.node.content) + "==========\n";
-        }
+      const sx = statKey(path, x.node, x.fs);
+      const sy = statKey(path, y.node, y.fs);
+      const differ = (Object.keys(sx) as (keyof typeof sx)[]).filter((k) => sx[k] !== sy[k]);
+      const contentChanged = x.node.kind === "file" && y.node.kind === "file" && (x.node.content !== y.node.content || differ.some((k) => k === "st_mtime_sec" || k === "st_ctime_sec" || k === "st_size"));
+      if (contentChanged) {
+        text += fields("=", path, x.node, x.fs);
+        if (!csv && x.node.kind === "file" && y.node.kind === "file") text += unifiedHunks(x.node.content, y.node.content) + "@@ End of diff @@\n";
+      } else if (differ.length) {
+        text += fields("-", path, x.node, x.fs) + fields("+", path, y.node, y.fs);
+        text += (csv ? ["#", "changed:", ...differ].join(",") : ["#", "changed:", ...differ].join(" ")) + "\n";
       }
     }
   }
   return done(h1, 0, text ? [out(text)] : []);
-}
-
-/** A small unified diff of two texts (whole-file hunk), as `diff -u` would show a one-hunk change. */
-function unifiedDiff(path: string, a: string, b: string): string {
-  const al = a.split("\n");
-  const bl = b.split("\n");
-  if (al[al.length - 1] === "") al.pop();
-  if (bl[bl.length - 1] === "") bl.pop();
-  let s = `--- ${path}\n+++ ${path}\n@@ -1,${al.length} +1,${bl.length} @@\n`;
-  let i = 0;
-  let j = 0;
-  while (i < al.length || j < bl.length) {
-    if (i < al.length && j < bl.length && al[i] === bl[j]) {
-      s += ` ${al[i]}\n`;
-      i++;
-      j++;
-    } else if (j < bl.length && !al.slice(i).includes(bl[j]!)) s += `+${bl[j++]}\n`;
-    else s += `-${al[i++]}\n`;
-  }
-  return s;
 }
 
 /** virt-copy-in / virt-copy-out: shell wrappers running `guestfish --rw -i copy-in|copy-out "$@"`. */
