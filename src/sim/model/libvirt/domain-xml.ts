@@ -227,7 +227,7 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
     const tgt = child(d, "target")!;
     const bus = tgt.attrs.bus ?? busFromTarget(tgt.attrs.dev!, device) ?? "ide";
     let dk: XmlNode[] = d.children.map((c) => (isEl(c) && c.name === "target" ? orderAttrs({ ...c, attrs: { ...c.attrs, bus } }) : c));
-    if ((device === "cdrom" || device === "floppy") && !child(d, "readonly")) dk.push(el("readonly"));
+    if (device === "cdrom" && !child(d, "readonly")) dk.push(el("readonly"));
     if (!child(d, "address") && ["ide", "sata", "scsi", "fdc"].includes(bus)) {
       const idx = diskNameToIndex(tgt.attrs.dev!);
       let controller = 0;

@@ -8,6 +8,7 @@ import { SNAPSHOT_HANDLERS } from "./snapshot";
 import { HOST_HANDLERS } from "./host";
 import { EVENT_HANDLERS } from "./events";
 import { UNSUPPORTED_HANDLERS } from "./unsupported";
+import { MONITOR_HANDLERS } from "./monitor";
 import { qemuAgentCommand } from "../../qemu-system/agent";
 
 export const HANDLERS: Record<string, Handler> = {
@@ -19,5 +20,6 @@ export const HANDLERS: Record<string, Handler> = {
   ...SNAPSHOT_HANDLERS,
   ...HOST_HANDLERS,
   ...EVENT_HANDLERS,
+  ...MONITOR_HANDLERS,
   "qemu-agent-command": qemuAgentCommand,
 };
