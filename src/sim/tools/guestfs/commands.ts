@@ -410,6 +410,27 @@ export function run(c: CmdContext, name: string, a: Args): CmdOut {
       });
       return "";
     }
+    case "truncate":
+    case "truncate-size": {
+      // truncate(2) on an existing file: to zero, or to a size (growing it with zero bytes)
+      const call = name.replace(/-/g, "_");
+      h.needLaunch(call);
+      const l = h.locate(call, p[0]!);
+      const n = l ? stat(l.ref.fs.files, l.inner) : undefined;
+      if (!l || !n) throw new GError(call, `open: ${p[0]}: No such file or directory`);
+      if (n.kind === "dir") throw new GError(call, `open: ${p[0]}: Is a directory`);
+      if (l.ro) throw new GError(call, `open: ${p[0]}: Read-only file system`);
+      const size = name === "truncate" ? 0 : Number(p[1]);
+      if (!Number.isInteger(size) || size < 0) throw new GError(call, `truncate: ${p[0]}: Invalid argument`);
+      h.change(call, p[0]!, (files, inner) => {
+        const f = files[inner];
+        if (f?.kind !== "file") return;
+        const cur = Buffer.from(f.content, "latin1");
+        f.content = (cur.length >= size ? cur.subarray(0, size) : Buffer.concat([cur, Buffer.alloc(size - cur.length)])).toString("latin1");
+        f.mtime = c.now;
+      });
+      return "";
+    }
     case "mkdir":
     case "mkdir-p": {
       h.needLaunch(name.replace(/-/g, "_"));

@@ -225,7 +225,8 @@ function customize(h: Handle, ctx: ToolContext, prog: string, opts: [string, str
     let r = "";
     for (let i = 0; i < n; i++) {
       x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6a09e667) >>> 0;
-      r += String.fromCharCode(x & 0xff);
+      // the sim's files hold text: 7-bit bytes keep the size what the real tool writes
+      r += String.fromCharCode(x & 0x7f);
     }
     return r;
   };
@@ -238,6 +239,7 @@ function customize(h: Handle, ctx: ToolContext, prog: string, opts: [string, str
     if (os) {
       for (const f of ["/var/lib/random-seed", "/var/lib/systemd/random-seed", "/var/lib/urandom/random-seed", "/var/lib/misc/random-seed", "/etc/random-seed"]) {
         if (!isFile(f)) continue;
+        // truncate and append, keeping the file's permissions
         call("write", [f, entropy(Math.min(Math.max(Buffer.byteLength(h.readFile("download", f)), 512), 8192))]);
         seeded = true;
       }
@@ -246,6 +248,8 @@ function customize(h: Handle, ctx: ToolContext, prog: string, opts: [string, str
         const f = ["fedora", "rhel", "centos", "scientificlinux", "oraclelinux", "redhat-based"].includes(d) ? "/var/lib/random-seed" : ["debian", "ubuntu", "kalilinux"].includes(d) ? "/var/lib/urandom/random-seed" : ["opensuse", "sles", "suse-based"].includes(d) ? "/var/lib/misc/random-seed" : undefined;
         if (f && isDir(dirname(f))) {
           call("write", [f, entropy(512)]);
+          call("chown", ["0", "0", f]);
+          call("chmod", ["0600", f]);
           seeded = true;
         }
       }
