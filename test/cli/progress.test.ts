@@ -23,15 +23,22 @@ describe("progress store under stress", () => {
       const exited = new Promise((r) => child.on("exit", r));
       // feedback is printed only after the answer is fsync'ed, so every answer whose feedback was seen must be in the log
       let acknowledged = 0;
-      child.stdout.on("data", (d: Buffer) => {
-        acknowledged += (d.toString().match(/✔ Correct\.|✘ Not quite\./g) ?? []).length;
-      });
+      let asked = 0;
       child.stdin.on("error", () => {});
-      let i = 0;
-      const feeder = setInterval(() => child.stdin.write("ABCD"[i++ % 4] + "\n"), 10);
-      await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 600)));
+      child.stdout.on("data", (d: Buffer) => {
+        const text = d.toString();
+        acknowledged += (text.match(/✔ Correct\.|✘ Not quite\./g) ?? []).length;
+        // answer each question as it is shown, the way a person (or a script) streams answers in
+        for (const _ of text.match(/^(Answer with|Type the answer)/gm) ?? []) {
+          const a = "ABCD"[asked++ % 4] + "\n";
+          setTimeout(() => child.stdin.writable && child.stdin.write(a), 8);
+        }
+      });
+      const started = Date.now();
+      while (acknowledged === 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 150)));
       child.kill("SIGKILL");
-      clearInterval(feeder);
+      expect(acknowledged).toBeLessThan(60); // the kill landed mid-stream
       await exited;
       const r = lpic3(["stats", "--json"], { env: { LPIC3_HOME: home } });
       expect(r.status).toBe(0);
