@@ -159,6 +159,78 @@ describe("guestmount", () => {
   });
 });
 
+describe("virt-install", () => {
+  it("creates a guest in the default pool on qemu:///system, attached to the default network", () => {
+    const s = session();
+    const r = sh(s, "virt-install --name web02 --memory 2048 --vcpus 2 --disk size=10 --import --osinfo debian11 --network network=default --graphics vnc --noautoconsole");
+    expect(r.exit).toBe(0);
+    expect(r.stdout).toMatch(/\nStarting install\.\.\.\n\rAllocating 'web02\.qcow2' +\|    0 B  00:00 \.\.\. \n\rCreating domain\.\.\. +\|    0 B  00:00     \nDomain creation completed\.\n$/);
+    expect(sh(s, "virsh list --all").stdout).toMatch(/ web02 +running/);
+    expect(sh(s, "virsh domiflist web02").stdout).toMatch(/network +default +virtio +52:54:00/);
+    expect(sh(s, "ls /var/lib/libvirt/images/web02.qcow2").exit).toBe(0);
+    expect(sh(s, "virsh vol-list default").stdout).toContain("web02.qcow2");
+  });
+  it("refuses unknown OS names, missing media, no OS and duplicate names with virt-install's words", () => {
+    const s = session();
+    expect(sh(s, "virt-install --name y --memory 512 --disk none --import --osinfo debian12 --noautoconsole").stderr).toBe("ERROR    Unknown OS name 'debian12'. See `--osinfo list` for valid values.\n");
+    expect(sh(s, "virt-install --name z --memory 512 --disk none --cdrom /nosuch.iso --osinfo debian11 --noautoconsole").stderr).toBe("ERROR    Validating install media '/nosuch.iso' failed: Must specify storage creation parameters for non-existent path '/nosuch.iso'.\n");
+    expect(sh(s, "virt-install --name x --memory 512 --disk none --import --noautoconsole").stderr).toContain("--os-variant/--osinfo OS name is required, but no value was\nset or detected.");
+    const dup = sh(s, "virt-install --name web01 --memory 1024 --disk none --import --osinfo debian11 --noautoconsole");
+    expect(dup.exit).toBe(1);
+    expect(dup.stderr).toBe("ERROR    Guest name 'web01' is already in use.\n");
+    expect(dup.stdout).toContain("Domain installation does not appear to have been successful.");
+  });
+  it("falls back to the generic OS when detection is asked for but not required", () => {
+    const s = session();
+    const r = sh(s, "virt-install --name g1 --memory 1024 --osinfo detect=on,require=off --disk size=1 --cdrom /var/lib/libvirt/isos/debian-12.8.0-amd64-netinst.iso --noautoconsole");
+    expect(r.exit).toBe(0);
+    expect(r.stderr).toBe("WARNING  Using --osinfo generic, VM performance may suffer. Specify an accurate OS for optimal results.\n");
+    expect(r.stdout).toContain("Domain is still running. Installation may be in progress.\nYou can reconnect to the console to complete the installation process.\n");
+    expect(sh(s, "virt-install --name g2 --memory 1024 --osinfo detect=on,require=on --disk none --import --noautoconsole").exit).toBe(1);
+  });
+});
+
+describe("virt-v2v, virt-rescue, virt-resize, virt-sparsify", () => {
+  it("virt-v2v converts a local disk to a raw image and libvirt XML", () => {
+    const s = images();
+    const r = sh(s, "virt-v2v -i disk debian12.qcow2 -o local -os /tmp");
+    expect(r.exit).toBe(0);
+    expect(r.stdout).toContain("] Converting 12.8 to run on KVM\nvirt-v2v: This guest has virtio drivers installed.\n");
+    expect(sh(s, "qemu-img info /tmp/debian12-sda").stdout).toContain("file format: raw\n");
+    expect(sh(s, "cat /tmp/debian12.xml").stdout).toContain("<name>debian12</name>");
+    expect(sh(s, "virt-v2v -i disk nosuch.qcow2 -o local -os /tmp").stderr).toContain("virt-v2v: error: disk nosuch.qcow2: No such file or directory\n");
+  });
+  it("virt-rescue --suggest prints the mount commands for the guest it finds", () => {
+    const s = images();
+    expect(sh(s, "virt-rescue --suggest -a rocky9.qcow2").stdout).toBe(
+      "Inspecting the virtual machine or disk image ...\n\nThis disk contains one or more operating systems.  You can use these mount\ncommands in virt-rescue (at the ><rescue> prompt) to mount the filesystems.\n\n# /dev/rl/root is the root of a linux operating system\n# type: linux, distro: rocky, version: 9.4\n# Rocky Linux 9.4 (Blue Onyx)\n\nmount /dev/rl/root /sysroot/\nmount /dev/sda1 /sysroot/boot\nmount --rbind /dev /sysroot/dev\nmount --rbind /proc /sysroot/proc\nmount --rbind /sys /sysroot/sys\n\ncd /sysroot\nchroot /sysroot\n\n",
+    );
+    sh(s, "qemu-img create -f qcow2 blank.qcow2 1G");
+    expect(sh(s, "virt-rescue --suggest -a blank.qcow2").stdout).toContain("This disk contains no mountable filesystems that we recognize.\n");
+  });
+  it("virt-resize expands a partition into a bigger disk; virt-sparsify copies or trims in place", () => {
+    const s = images();
+    sh(s, "qemu-img create -f qcow2 big.qcow2 6G");
+    const r = sh(s, "virt-resize --expand /dev/sda1 debian12.qcow2 big.qcow2");
+    expect(r.exit).toBe(0);
+    expect(r.stdout).toContain("/dev/sda1: This partition will be resized from 4.0G to 6.0G.");
+    expect(sh(s, "virt-cat -a big.qcow2 /etc/hostname").stdout).toBe("debian12\n");
+    expect(sh(s, "virt-df -h -a big.qcow2").stdout).toMatch(/big\.qcow2:\/dev\/sda1 +5\.[89]G/);
+    expect(sh(s, "virt-sparsify debian12.qcow2 sparse.qcow2").exit).toBe(0);
+    expect(sh(s, "virt-cat -a sparse.qcow2 /etc/hostname").stdout).toBe("debian12\n");
+    expect(sh(s, "virt-sparsify --in-place debian12.qcow2").stdout).toContain("Sparsify in-place operation completed with no errors");
+  });
+});
+
+describe("the guest agent (virsh qemu-agent-command)", () => {
+  it("answers guest-ping and guest-get-osinfo from the guest's OS, and reports bad JSON", () => {
+    const s = session();
+    expect(sh(s, `virsh qemu-agent-command web01 '{"execute":"guest-ping"}'`).stdout).toBe('{"return":{}}\n\n');
+    expect(sh(s, `virsh qemu-agent-command web01 '{"execute":"guest-get-osinfo"}' --pretty`).stdout).toContain('"pretty-name": "Debian GNU/Linux 12 (bookworm)"');
+    expect(sh(s, "virsh qemu-agent-command web01 nonsense").stderr).toBe("error: internal error: cannot parse json nonsense: lexical error: invalid char in json text.\n");
+  });
+});
+
 describe("diff -u hunks", () => {
   it("prints context, merged hunks and missing final newlines as GNU diff does", () => {
     const base = Array.from({ length: 20 }, (_, i) => `l${i}`).join("\n") + "\n";

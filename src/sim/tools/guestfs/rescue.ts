@@ -4,7 +4,8 @@ import { listDir, resolvePath, stat } from "../../model/fs";
 import { filesystems } from "../../model/guestfs/disk";
 import type { InteractiveProgram, Step, Tool, ToolContext, ToolResult, Chunk } from "../../shell/tool";
 import type { World } from "../../model/world";
-import { done, err, isResult, launchAndMount, openHandle, parseC } from "./cli";
+import { done, err, isResult, launchAndMount, openHandle, out, parseC, type Parsed } from "./cli";
+import { inspect } from "../../model/guestfs/inspect";
 import { GError, type Handle } from "./handle";
 
 const BANNER = "The virt-rescue escape key is \u2018^]\u2019.  Type \u2018^] h\u2019 for help.\n\n------------------------------------------------------------\n\nWelcome to virt-rescue, the libguestfs rescue shell.\n\nNote: The contents of / (root) are the rescue appliance.\nYou have to mount the guest\u2019s partitions under /sysroot\nbefore you can examine them.\n\ngroups: cannot find name for group ID 0\n";
@@ -94,8 +95,9 @@ class RescueShell implements InteractiveProgram {
 
 export function virtRescue(ctx: ToolContext, args: string[]): ToolResult {
   const prog = "virt-rescue";
-  const p = parseC(prog, args, "a:c:d:e:im:rvVwx", [{ name: "inspector", arg: "none", key: "i" }, { name: "mount", arg: "required", key: "m" }, { name: "ro", arg: "none", key: "r" }, { name: "rw", arg: "none", key: "w" }, { name: "append", arg: "required", key: "append" }, { name: "memsize", arg: "required", key: "memsize" }, { name: "network", arg: "none", key: "network" }, { name: "scratch", arg: "optional", key: "scratch" }, { name: "selinux", arg: "none", key: "selinux" }, { name: "smp", arg: "required", key: "smp" }]);
+  const p = parseC(prog, args, "a:c:d:e:im:rvVwx", [{ name: "inspector", arg: "none", key: "i" }, { name: "mount", arg: "required", key: "m" }, { name: "ro", arg: "none", key: "r" }, { name: "rw", arg: "none", key: "w" }, { name: "append", arg: "required", key: "append" }, { name: "memsize", arg: "required", key: "memsize" }, { name: "network", arg: "none", key: "network" }, { name: "scratch", arg: "optional", key: "scratch" }, { name: "selinux", arg: "none", key: "selinux" }, { name: "smp", arg: "required", key: "smp" }, { name: "suggest", arg: "none", key: "suggest" }]);
   if (isResult(p)) return p;
+  if (p.opts.has("suggest")) return suggest(ctx, p);
   if (!p.drives.length) return { exit: 1, out: [err(`${prog}: no drives added (use -a or -d).\nTry \u2018${prog} --help\u2019 for more information.\n`)] };
   const h = openHandle(ctx, prog, p, { readonly: p.opts.has("r") });
   if (!("drives" in h)) return h;
@@ -111,6 +113,35 @@ export function virtRescue(ctx: ToolContext, args: string[]): ToolResult {
     }
   }
   return { exit: 0, out: [], world: h.world, interactive: new RescueShell(h) };
+}
+
+/** virt-rescue --suggest (rescue/suggest.c): inspect read-only and print the mount commands to use. */
+function suggest(ctx: ToolContext, p: Parsed): ToolResult {
+  const h = openHandle(ctx, "virt-rescue", p, { readonly: true });
+  if (!("drives" in h)) return h;
+  let text = "Inspecting the virtual machine or disk image ...\n\n";
+  try {
+    h.launch();
+  } catch (x) {
+    if (x instanceof GError) return done(h, 1, [out(text), err(`libguestfs: error: ${x.text}\n`)]);
+    throw x;
+  }
+  const oses = inspect(h.disks);
+  if (!oses.length) {
+    const fses = filesystems(h.disks);
+    const mountable = fses.filter((f) => f.fs.type !== "swap");
+    if (!mountable.length) return done(h, 0, [out(text + "This disk contains no mountable filesystems that we recognize.\n\nHowever you can still use virt-rescue on the disk image, to try to mount\nfilesystems that are not recognized by libguestfs, or to create partitions,\nlogical volumes and filesystems on a blank disk.\n")]);
+    text += "This disk contains one or more filesystems, but we don\u2019t recognize any\noperating system.  You can use these mount commands in virt-rescue (at the\n><rescue> prompt) to mount these filesystems.\n\n";
+    for (const f of fses) text += `# ${f.device} has type \u2018${f.fs.type}\u2019\n${f.fs.type !== "swap" ? `mount ${f.device} /sysroot\n` : ""}\n`;
+    return done(h, 0, [out(text)]);
+  }
+  text += "This disk contains one or more operating systems.  You can use these mount\ncommands in virt-rescue (at the ><rescue> prompt) to mount the filesystems.\n\n";
+  for (const os of oses) {
+    text += `# ${os.root} is the root of a linux operating system\n# type: linux, distro: ${os.distro}, version: ${os.major}.${os.minor}\n# ${os.productName}\n\n`;
+    for (const [mp, dev] of [...os.mountpoints].sort((a, b) => a[0].length - b[0].length)) text += `mount ${dev} /sysroot${mp}\n`;
+    text += "mount --rbind /dev /sysroot/dev\nmount --rbind /proc /sysroot/proc\nmount --rbind /sys /sysroot/sys\n\ncd /sysroot\nchroot /sysroot\n\n";
+  }
+  return done(h, 0, [out(text)]);
 }
 
 export const RESCUE_TOOL: Tool = { name: "virt-rescue", path: "/usr/bin/virt-rescue", run: virtRescue };
