@@ -48,6 +48,8 @@ export interface Domain {
   currentSnapshot?: string;
   /** vCPU number → CPU list string (vcpupin). */
   vcpuPins: Record<number, string>;
+  /** Guest clock set with domtime (epoch seconds). */
+  guestTime?: number;
   /** Live emulator-thread pinning (emulatorpin without --config), cleared when the domain stops. */
   emulatorPin?: string;
   /** Live vCPU count when it differs from the definition (setvcpus --live). */

@@ -23,7 +23,7 @@ export function scaleInteger(value: bigint, suffix: string, scale: bigint, limit
       mult = base ** BigInt(pow + 1);
     }
   }
-  if (value > limit / mult) return lvErr("OVERFLOW", `value too large: ${value}${suffix}`);
+  if (value > limit / mult) return lvErr("OVERFLOW", `numerical overflow: value too large: ${value}${suffix}`);
   return value * mult;
 }
 

@@ -185,7 +185,7 @@ export function optNum(v: Virsh, o: Opts, name: string, kind: "int" | "uint" | "
 export function optScaled(v: Virsh, o: Opts, name: string, scale: bigint, max: bigint = ULLONG_MAX): number | undefined | null {
   const raw = o.raw(name);
   if (raw === undefined) return undefined;
-  const sp = /^[ \t]*(\d+)(.*)$/.exec(raw);
+  const sp = /^[ \t]*\+?(\d+)(.*)$/.exec(raw);
   if (!sp || BigInt(sp[1]!) > ULLONG_MAX) {
     v.error(`Scaled numeric value '${raw}' for <${name}> option is malformed or out of range`);
     return null;

@@ -211,6 +211,11 @@ const start: Handler = (v, o) => {
   }
   if (!isTest(v)) logStart(v, d);
   v.printExtra(`Domain '${name}' started\n`);
+  if (o.has("console")) {
+    const now = v.lookupDomain(d.uuid);
+    if (!now || !consoleReady(v, now)) return false;
+    if (isTest(v)) return v.fail(noSupport("virDomainOpenConsole"));
+  }
   return true;
 };
 
@@ -314,7 +319,7 @@ const define: Handler = (v, o) => {
     v.error(`Failed to define domain from ${file.value}`);
     return false;
   }
-  const def = parseDomainXml(text, defContext(v));
+  const def = parseDomainXml(text, defContext(v), "domain_definition", o.has("validate"));
   const res = "code" in def ? def : v.mutate((c) => D.defineDomain(c, def));
   if ("code" in res) {
     v.lastError = res;
@@ -391,6 +396,14 @@ const undefine: Handler = (v, o) => {
       return false;
     }
   }
+  // VIR_DOMAIN_UNDEFINE_NVRAM (4), TPM (32) and KEEP_TPM (64) are beyond the test driver
+  const noFlags = (o.has("nvram") ? 4 : 0) | (o.has("tpm") ? 32 : 0) | (o.has("keep-tpm") ? 64 : 0);
+  if (isTest(v) && noFlags) {
+    const all = noFlags | (o.has("managed-save") ? 1 : 0) | (o.has("snapshots-metadata") ? 2 : 0) | (o.has("keep-nvram") ? 8 : 0) | (o.has("checkpoints-metadata") ? 16 : 0);
+    v.lastError = unsupportedFlags(all, "testDomainUndefineFlags");
+    v.error(`Failed to undefine domain '${r.name}'`);
+    return false;
+  }
   if (!D.isActive(d) && d.managedSave && !o.has("managed-save")) {
     v.error("Refusing to undefine while domain managed save image exists");
     return false;
@@ -440,6 +453,8 @@ const autostart: Handler = (v, o) => {
 const dumpxml: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
+  // testDomainGetXMLDesc takes VIR_DOMAIN_XML_COMMON_FLAGS (SECURE, INACTIVE, MIGRATABLE) only
+  if (isTest(v) && o.has("update-cpu")) return v.fail(unsupportedFlags(4 | (o.has("security-info") ? 1 : 0) | (o.has("inactive") ? 2 : 0) | (o.has("migratable") ? 8 : 0), "testDomainGetXMLDesc"));
   const x = domainXml(v, r.dom, o.has("inactive"));
   const xp = o.strQuiet("xpath");
   if (xp !== undefined) return xpathDump(v, formatXml(x), xp, o.has("wrap"));
@@ -1126,12 +1141,25 @@ const domrename: Handler = (v, o) => {
 
 // ---------------------------------------------------------------- console
 
+/** cmdRunConsole's checks before it attaches: a running domain and a terminal on stdin. */
+function consoleReady(v: Virsh, d: Domain): boolean {
+  if (!D.isActive(d)) {
+    v.error("The domain is not running");
+    return false;
+  }
+  if (!v.ctx.tty) {
+    v.error("Cannot run interactive console without a controlling TTY");
+    return false;
+  }
+  return true;
+}
+
 const consoleCmd: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
-  if (!D.isActive(r.dom)) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running"));
-  if (isTest(v)) return v.fail(noSupport("virDomainOpenConsole"));
+  if (!consoleReady(v, r.dom)) return false;
   v.printExtra(`Connected to domain '${D.nameOf(r.dom)}'\nEscape character is ^] (Ctrl + ])\n`);
+  if (isTest(v)) return v.fail(noSupport("virDomainOpenConsole"));
   v.print(`\nDebian GNU/Linux 12 ${D.nameOf(r.dom)} ttyS0\n\n${D.nameOf(r.dom)} login: `);
   v.print("\n");
   return true;

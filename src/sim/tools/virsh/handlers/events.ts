@@ -36,7 +36,8 @@ function watch(v: Virsh, o: Opts, names: string[], missing: string, lookup: ((v:
   if (lookup && !lookup(v, o)) return false;
   if (t !== undefined) v.print("event loop timed out\n");
   v.print("events received: 0\n");
-  return true;
+  // virsh succeeds only when some event arrived
+  return false;
 }
 
 const has = (name: string, fn: (v: Virsh, o: Opts) => unknown) => (v: Virsh, o: Opts) => (o.has(name) ? !!fn(v, o) : true);

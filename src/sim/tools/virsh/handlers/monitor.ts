@@ -5,8 +5,8 @@
 import * as D from "../../../model/libvirt/domains";
 import { disksOf } from "../../../model/libvirt/domain-xml";
 import { lvErr, type Domain } from "../../../model/libvirt/types";
-import { child, childText, el, formatXml, kids, type XmlEl } from "../../../model/libvirt/xml";
-import { affectFlags, noSupport, optDomain, unsupportedFlags, type Handler } from "../common";
+import { child, childText, el, formatXml, kids, parseXml, stripWs, syntaxErrorText, type XmlEl } from "../../../model/libvirt/xml";
+import { affectFlags, noSupport, optDomain, optNum, unsupportedFlags, type Handler } from "../common";
 import { table } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
@@ -413,7 +413,142 @@ const blkiotune = tunable(
   ["Unable to get number of blkio parameters", "Unable to change blkio parameters"],
 );
 
+const notRunning = () => lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
+
+const KEY_NAMES = new Set([
+  ..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".split(""),
+  ...Array.from({ length: 24 }, (_, i) => `F${i + 1}`),
+  "ESC", "MINUS", "EQUAL", "BACKSPACE", "TAB", "LEFTBRACE", "RIGHTBRACE", "ENTER", "LEFTCTRL", "SEMICOLON", "APOSTROPHE", "GRAVE", "LEFTSHIFT", "BACKSLASH",
+  "COMMA", "DOT", "SLASH", "RIGHTSHIFT", "KPASTERISK", "LEFTALT", "SPACE", "CAPSLOCK", "NUMLOCK", "SCROLLLOCK", "SYSRQ", "RIGHTCTRL", "RIGHTALT", "HOME", "UP",
+  "PAGEUP", "LEFT", "RIGHT", "END", "DOWN", "PAGEDOWN", "INSERT", "DELETE", "LEFTMETA", "RIGHTMETA", "COMPOSE", "POWER", "SLEEP", "WAKEUP", "PAUSE", "MENU",
+]);
+
+const sendKey: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const codeset = o.strQuiet("codeset") ?? "linux";
+  if (!["linux", "xt", "atset1", "atset2", "atset3", "os_x", "xt_kbd", "win32", "usb", "rfb", "qnum"].includes(codeset)) {
+    v.error(`unknown codeset: '${codeset}'`);
+    return false;
+  }
+  for (const k of o.argv("keycode")) {
+    const ok = /^(0x[0-9a-fA-F]+|\d+)$/.test(k) || (codeset === "linux" && k.startsWith("KEY_") && KEY_NAMES.has(k.slice(4)));
+    if (!ok) {
+      v.error(`invalid keycode: '${k}'`);
+      return false;
+    }
+  }
+  if (!D.isActive(r.dom)) return v.fail(notRunning());
+  return true;
+};
+
+const injectNmi: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  if (!D.isActive(r.dom)) return v.fail(notRunning());
+  return true;
+};
+
+/** screenshot: the test driver hands out a fixed PNG for any domain; the file is named after the domain and time. */
+const screenshot: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  if (!isTest(v) && !D.isActive(r.dom)) return v.fail(notRunning());
+  let file = o.strQuiet("file");
+  if (file === undefined) {
+    const t = new Date(v.now);
+    const p = (n: number) => String(n).padStart(2, "0");
+    file = `${D.nameOf(r.dom)}-${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())}-${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}.png`;
+  }
+  v.writeLocalFile(file, "\x89PNG\r\n\x1a\n");
+  v.print(`Screenshot saved to ${file}, with type of image/png`);
+  return true;
+};
+
+/** domtime: the test driver's guest clock starts at 627319920 and keeps what --time/--now/--sync set. */
+const domtime: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const t = optNum(v, o, "time", "ll");
+  if (t === null) return false;
+  const setting = t !== undefined || o.has("now") || o.has("sync");
+  if (!D.isActive(r.dom)) return v.fail(notRunning());
+  if (setting) {
+    const value = t ?? Math.floor(v.now / 1000);
+    v.mutateDomain(r.dom, (d) => {
+      d.guestTime = value;
+      return undefined;
+    });
+    return true;
+  }
+  const secs = r.dom.guestTime ?? (isTest(v) ? 627319920 : Math.floor(v.now / 1000));
+  if (o.has("pretty")) {
+    const d = new Date(secs * 1000);
+    const p = (n: number) => String(n).padStart(2, "0");
+    v.print(`Time: ${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`);
+  } else v.print(`Time: ${secs}`);
+  return true;
+};
+
+/** metadata: custom elements under <metadata>, one per namespace URI, written with the key as prefix. */
+const metadata: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const uri = o.raw("uri")!;
+  const key = o.strQuiet("key");
+  const set = o.strQuiet("set");
+  const remove = o.has("remove");
+  const f = affectFlags(v, o);
+  if (!f) return false;
+  const config = f.config || (!f.live && !D.isActive(r.dom));
+  const def = config ? D.persistentDef(r.dom) : r.dom.def;
+  const meta = child(def, "metadata");
+  const mine = kids(meta).find((k) => Object.entries(k.attrs).some(([a, val]) => a.startsWith("xmlns") && val === uri));
+  if (set !== undefined || remove) {
+    if (!remove && key === undefined) {
+      v.error("namespace key is required when modifying metadata");
+      return false;
+    }
+    let item: XmlEl | undefined;
+    if (set !== undefined) {
+      const pr = parseXml(set);
+      if ("error" in pr) return v.fail(lvErr("XML_DETAIL", syntaxErrorText(pr.error, "(metadata_xml)")));
+      const root = stripWs(pr.root);
+      item = { ...root, name: `${key}:${root.name}`, attrs: { [`xmlns:${key}`]: uri, ...root.attrs } };
+    }
+    v.mutateDomain(r.dom, (d) => {
+      const upd = (x: XmlEl): XmlEl => {
+        const m = child(x, "metadata");
+        const rest = kids(m).filter((k) => !Object.entries(k.attrs).some(([a, val]) => a.startsWith("xmlns") && val === uri));
+        const nk = item ? [...rest, item] : rest;
+        const others = x.children.filter((c) => !(typeof c === "object" && c.name === "metadata"));
+        if (!nk.length) return { ...x, children: others };
+        const nm = el("metadata", {}, nk);
+        if (m) return { ...x, children: x.children.map((c) => (c === m ? nm : c)) };
+        const i = others.findIndex((c) => typeof c === "object" && !["name", "uuid", "genid", "title", "description"].includes(c.name));
+        return { ...x, children: [...others.slice(0, i < 0 ? others.length : i), nm, ...others.slice(i < 0 ? others.length : i)] };
+      };
+      if (config) {
+        if (D.isActive(d)) d.newDef = upd(D.persistentDef(d));
+        else d.def = upd(d.def);
+      } else d.def = upd(d.def);
+      return undefined;
+    });
+    v.printExtra(remove ? "Metadata removed\n" : "Metadata modified\n");
+    return true;
+  }
+  if (!mine) return v.fail(lvErr("NO_DOMAIN_METADATA", "metadata not found: Requested metadata element is not present"));
+  const bare: XmlEl = { ...mine, name: mine.name.includes(":") ? mine.name.slice(mine.name.indexOf(":") + 1) : mine.name, attrs: Object.fromEntries(Object.entries(mine.attrs).filter(([a]) => !a.startsWith("xmlns"))) };
+  v.print(formatXml(bare, 0, '"'));
+  return true;
+};
+
 export const MONITOR_HANDLERS: Record<string, Handler> = {
+  "send-key": sendKey,
+  "inject-nmi": injectNmi,
+  screenshot,
+  domtime,
+  metadata,
   "domif-getlink": domifGetlink,
   "domif-setlink": domifSetlink,
   domiftune,

@@ -4,7 +4,7 @@ import { ifacesOf } from "../../../model/libvirt/domain-xml";
 import { netBridge, netName, parseNetworkXml, parseNwfilterXml } from "../../../model/libvirt/net-xml";
 import { lvErr, type DhcpLease, type LibvirtConn, type Network } from "../../../model/libvirt/types";
 import { child, formatXml, kids, parseXml, stripWs, syntaxErrorText } from "../../../model/libvirt/xml";
-import { noSupport, optNetwork, optNum, optStr, readXmlFile, unsupportedFlags, type Handler } from "../common";
+import { exclusive, noSupport, optNetwork, optNum, optStr, readXmlFile, unsupportedFlags, type Handler } from "../common";
 import { caseSort, kv, table } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
@@ -167,6 +167,7 @@ const netAutostart: Handler = (v, o) => {
 };
 
 const netUpdate: Handler = (v, o) => {
+  if (!exclusive(v, o, "current", "live") || !exclusive(v, o, "current", "config")) return false;
   const r = optNetwork(v, o);
   if (!r) return false;
   v.lastError = undefined;

@@ -302,8 +302,9 @@ const snapshotList: Handler = (v, o) => {
   }
   if (roots) snaps = snaps.filter((s) => !s.parent);
   const hasKids = (s: Snapshot) => d.snapshots.some((x) => x.parent === s.name);
-  if (o.has("leaves") && !o.has("no-leaves")) snaps = snaps.filter((s) => !hasKids(s));
-  if (o.has("no-leaves") && !o.has("leaves")) snaps = snaps.filter(hasKids);
+  // --leaves and --no-leaves together leave nothing
+  if (o.has("leaves")) snaps = snaps.filter((s) => !hasKids(s));
+  if (o.has("no-leaves")) snaps = snaps.filter(hasKids);
   const st = ["inactive", "active", "disk-only"].filter((f) => o.has(f));
   if (st.length) snaps = snaps.filter((s) => (o.has("inactive") && s.state === "shutoff") || (o.has("active") && s.state !== "shutoff" && s.state !== "disk-snapshot") || (o.has("disk-only") && s.state === "disk-snapshot"));
   // every snapshot of the simulated drivers has metadata

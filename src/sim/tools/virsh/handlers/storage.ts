@@ -17,7 +17,25 @@ const diskBytesOf = (p: Pool) => p.capacity || 500 * GiB;
 
 const POOL_TYPES = ["dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", "sheepdog", "gluster", "zfs", "vstorage"];
 
+/** vshStringToArray: comma-separated, ",," standing for a literal comma. */
+function commaList(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "," && s[i + 1] === ",") {
+      cur += ",";
+      i++;
+    } else if (s[i] === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += s[i];
+  }
+  out.push(cur);
+  return out;
+}
+
 const poolList: Handler = (v, o) => {
+  if (!exclusive(v, o, "details", "uuid") || !exclusive(v, o, "details", "name")) return false;
   let pools = [...v.conn.pools];
   const inactive = o.has("inactive");
   const all = o.has("all");
@@ -26,7 +44,7 @@ const poolList: Handler = (v, o) => {
   if (o.has("autostart") !== o.has("no-autostart")) pools = pools.filter((p) => p.autostart === o.has("autostart"));
   const types = o.strQuiet("type");
   if (types !== undefined) {
-    const want = types.split(",");
+    const want = commaList(types);
     for (const t of want)
       if (!POOL_TYPES.includes(t)) {
         v.error(`Invalid pool type '${t}'`);
