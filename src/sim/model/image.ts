@@ -35,6 +35,10 @@ export interface DirtyBitmap {
   granularity: number;
   /** "auto" while enabled; "in-use" when an image was not closed cleanly. */
   flags: string[];
+  /** Guest byte ranges whose bits are set, sorted [start, end) pairs aligned to the granularity. */
+  dirty?: number[][];
+  /** Where the stored bitmap is in the qcow2 file: table offset and entries, data clusters by table index. */
+  table?: { offset: number; size: number; data: [number, number][] };
 }
 
 /** qcow2 header fields qemu-img shows under "Format specific information". */
@@ -46,6 +50,8 @@ export interface Qcow2Meta {
   extendedL2: boolean;
   corrupt: boolean;
   bitmaps: DirtyBitmap[];
+  /** Host clusters with a refcount that nothing references (what `qemu-img check` calls leaked). */
+  leaked?: number[];
   dataFile?: string;
   dataFileRaw?: boolean;
   encrypt?: { format: "aes" | "luks" };

@@ -1,6 +1,7 @@
 // Compressed qcow2 clusters (convert -c, qemu-io write -c): each cluster's compressed bytes are packed one
 // after another into host clusters, whose refcount counts the compressed clusters they hold.
 import type { DiskImage } from "../image";
+import { markDirty } from "./bitmaps";
 import { overwrite, within, type Extent } from "./extents";
 import { qcow2Allocated } from "./formats";
 import { addRef, allocBytes, l2Coverage, l2ForWrite, type Qcow2Image } from "./qcow2";
@@ -58,5 +59,5 @@ export function writeCompressed(chain: readonly DiskImage[], off: number, len: n
   }
   const out: DiskImage = { ...img, data: overwrite(img.data ?? [], off, end, runs), layout: { ...q.layout, next: 0 }, fileLength: q.fileLength };
   out.allocated = qcow2Allocated(out);
-  return out;
+  return markDirty(out, off, end - off);
 }

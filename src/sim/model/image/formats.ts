@@ -2,6 +2,7 @@
 // each supports (resize, snapshots, check, compression), and how a new image of each looks on disk.
 import type { DiskImage } from "../image";
 import type { Extent } from "./extents";
+import { bitmapTables } from "./bitmaps";
 import { freshLayout, growL1, allocAt, allocBytes, l2Coverage, l2ForWrite, refcountArea, sizeToL1, type Qcow2Image } from "./qcow2";
 
 export type OptType = "str" | "size" | "bool" | "num";
@@ -494,6 +495,7 @@ export function qcow2Allocated(img: DiskImage): number {
   partial(l.l1Offset, l.l1Size * 8 - Math.floor((l.l1Size * 8 - 1) / l.cs) * l.cs);
   if (l.snapBytes) partial(l.snapOffset, l.snapBytes - Math.floor((l.snapBytes - 1) / l.cs) * l.cs);
   if (l.bitmapDirBytes) partial(l.bitmapDirOffset, l.bitmapDirBytes);
+  for (const t of bitmapTables(img)) partial(t.offset, t.bytes - Math.floor((t.bytes - 1) / l.cs) * l.cs);
   for (const sn of img.snapshots ?? []) if (sn.l1Offset !== undefined) partial(sn.l1Offset, ((sn.l1Size ?? 0) * 8) % l.cs || l.cs);
   // preallocated clusters never written, and host clusters only partly filled with compressed data
   const comp = new Map<number, number>();

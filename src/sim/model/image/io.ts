@@ -1,6 +1,7 @@
 // Guest I/O on an image and its backing chain: reading what the guest sees, writing data or zeroes and
 // discarding, the way QEMU's drivers allocate clusters (copy-on-write from the backing file included).
 import type { DiskImage } from "../image";
+import { markDirty } from "./bitmaps";
 import { alignOut, normalize, overwrite, slice, within, type Extent } from "./extents";
 import { FORMATS, qcow2Allocated, roundUp } from "./formats";
 import { addRef, allocBytes, l2Coverage, l2ForWrite, refcount, type Qcow2Image } from "./qcow2";
@@ -254,8 +255,8 @@ export function writeImage(chain: readonly DiskImage[], off: number, len: number
   const top = chain[0]!;
   const end = Math.min(off + len, top.virtualSize);
   if (end <= off) return top;
-  if (content.kind === "zero") return writeZeroes(chain, off, end, !!content.unmap);
-  return writeData(chain, off, end, { kind: "data", pat: content.pat });
+  if (content.kind === "zero") return markDirty(writeZeroes(chain, off, end, !!content.unmap), off, end - off);
+  return markDirty(writeData(chain, off, end, { kind: "data", pat: content.pat }), off, end - off);
 }
 
 function writeData(chain: readonly DiskImage[], off: number, end: number, run: Omit<Extent, "off" | "len">): DiskImage {
@@ -275,10 +276,34 @@ function writeData(chain: readonly DiskImage[], off: number, end: number, run: O
   if (base !== undefined) {
     placed = runs.map((r) => ({ ...r, host: r.off + base }));
     img.allocated += bytesNewlyAllocated(img.data, a, b);
-  } else if (w.q) placed = placeRuns(runs, mapQcow2Clusters(w, g0, g1), g0, g);
+  } else if (w.q) placed = placeRuns(zeroCow(chain, img, runs, off, end, a, b, g), mapQcow2Clusters(w, g0, g1), g0, g);
   else placed = placeRuns(runs, mapAppendGrains(img, g0, g1, g), g0, g);
   img.data = overwrite(img.data, a, b, placed);
   return finish(w);
+}
+
+/**
+ * handle_alloc_space(): when a write allocates new clusters and the parts of them it does not cover
+ * (copy-on-write) read as zeroes through the whole chain, QEMU zeroes the clusters in the file with
+ * fallocate (unwritten extents) instead of writing zero buffers; only the 4 KiB blocks the write touches
+ * hold data. Marks those parts unwritten.
+ */
+function zeroCow(chain: readonly DiskImage[], img: DiskImage, runs: Extent[], off: number, end: number, a: number, b: number, cs: number): Extent[] {
+  if (cs < 4096 || img.qcow2?.encrypt) return runs;
+  const fresh = (c: number) => !hostOf(img, cs, c);
+  const head = off > a && fresh(Math.floor(a / cs)) ? [a, off] : undefined;
+  const tail = end < b && fresh(Math.floor((b - 1) / cs)) ? [end, b] : undefined;
+  if (!head && !tail) return runs;
+  const layers = [img, ...chain.slice(1)];
+  const readsZero = ([s, t]: number[]) => readChain(layers, s!, t!).every((r) => (!r.ext && !r.hole) || (r.ext?.kind === "zero" && !isFlat(layers[r.depth]!)));
+  if ((head && !readsZero(head)) || (tail && !readsZero(tail))) return runs;
+  let out = runs;
+  const mark = (s: number, t: number) => {
+    if (t > s) out = overwrite(out, s, t, [{ off: s, len: t - s, kind: "data", pat: 0, unwritten: true }]);
+  };
+  if (head) mark(a, Math.floor(off / 4096) * 4096);
+  if (tail) mark(Math.ceil(end / 4096) * 4096, b);
+  return out;
 }
 
 /** Bytes in [a, b) that were holes (not allocated) before a raw write. */
@@ -362,6 +387,10 @@ function zeroQcow2(chain: readonly DiskImage[], off: number, end: number, unmap:
 
 /** Discard [off, off+len) of the top image (qemu-io discard, fstrim in a guest). */
 export function discardImage(chain: readonly DiskImage[], off: number, len: number): DiskImage {
+  return markDirty(discardTop(chain, off, len), off, len);
+}
+
+function discardTop(chain: readonly DiskImage[], off: number, len: number): DiskImage {
   const top = chain[0]!;
   const end = Math.min(off + len, top.virtualSize);
   if (isFlat(top)) {

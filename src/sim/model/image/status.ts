@@ -21,7 +21,7 @@ export interface StatusRun {
 /** qcow2_detect_metadata_preallocation(): far more refcounted clusters than the file really holds. */
 export function metadataPreallocated(img: DiskImage): boolean {
   const l = img.layout;
-  if (!l || !(img.data ?? []).some((e) => e.sparse)) return false;
+  if (!l || !(img.data ?? []).some((e) => e.sparse || e.unwritten)) return false;
   let used = 0;
   for (const r of l.rc) used += r.n;
   const real = Math.floor(img.allocated / l.cs);
