@@ -9,8 +9,6 @@ const GOLDENS = fileURLToPath(new URL("../../transcripts/qemu-img/", import.meta
 /** Lines of our goldens the simulator is known to get wrong, with the reason (kept short and honest). */
 const KNOWN_GAPS: Record<string, string> = {
   "errors-options|qemu-img create -f nbd b.nbd 1G": "protocol drivers (nbd) are not simulated",
-  "measure-amend-dd|qemu-img check bm.qcow2": "persistent bitmap tables and directory are not placed in the image file",
-  "measure-amend-dd|qemu-img map bm.qcow2": "persistent bitmap tables and directory are not placed in the image file",
   "chains|qemu-img map mid.qcow2": "commit copies 1 MiB chunks in parallel: where they land in the base varies from run to run",
   "chains|qemu-img check mid.qcow2": "commit copies 1 MiB chunks in parallel: where they land in the base varies from run to run",
 };

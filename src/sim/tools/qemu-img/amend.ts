@@ -1,6 +1,7 @@
 // qemu-img amend (qcow2 compat level, lazy refcounts, refcount width, size) and qemu-img bitmap
 // (persistent dirty bitmaps in qcow2 v3 images).
 import type { DiskImage, DirtyBitmap } from "../../model/image";
+import { mergeBitmap, removeBitmap } from "../../model/image/bitmaps";
 import { FORMATS, qcow2Allocated } from "../../model/image/formats";
 import type { Extent } from "../../model/image/extents";
 import { addRef, allocBytes, freeBytes, refblockEntries, type Qcow2Image } from "../../model/image/qcow2";
@@ -63,7 +64,9 @@ function downgrade(img: DiskImage): DiskImage | string {
     else if (e.host !== undefined) data.push({ ...e, kind: "data", pat: 0 });
     else if (backed) data.push(e);
   }
-  return { ...img, data, qcow2: { ...q, compat: "0.10", lazyRefcounts: false, extendedL2: false, corrupt: false, bitmaps: [] } };
+  // bitmaps are not refused: QEMU stores them again when it closes the file, into a v2 header that cannot
+  // mark them consistent (see v2BitmapsDropped)
+  return { ...img, data, qcow2: { ...q, compat: "0.10", lazyRefcounts: false, extendedL2: false, corrupt: false } };
 }
 
 export function amendCommand(run: Run, argv: string[]): number {
@@ -205,24 +208,6 @@ export function amendCommand(run: Run, argv: string[]): number {
 
 // ------------------------------------------------------------------------------------------- bitmap
 
-/** Store the bitmap directory again: QEMU rewrites it (and the bitmap tables) when the image is closed. */
-function storeBitmaps(img: DiskImage, list: DirtyBitmap[]): DiskImage {
-  const q = working(img);
-  const l = q.layout;
-  if (l.bitmapDirBytes) freeBytes(q, l.bitmapDirOffset, l.bitmapDirBytes);
-  if (list.length) {
-    const bytes = list.reduce((n, b) => n + Math.ceil((24 + Buffer.byteLength(b.name)) / 8) * 8, 0);
-    l.bitmapDirOffset = allocBytes(q, bytes);
-    l.bitmapDirBytes = bytes;
-  } else {
-    l.bitmapDirOffset = 0;
-    l.bitmapDirBytes = 0;
-  }
-  const out: DiskImage = { ...img, layout: { ...l, next: 0 }, fileLength: q.fileLength, qcow2: { ...img.qcow2!, bitmaps: list } };
-  out.allocated = qcow2Allocated(out);
-  return out;
-}
-
 export function bitmapCommand(run: Run, argv: string[]): number {
   const actions: { act: string; src?: string }[] = [];
   let granularity: number | undefined;
@@ -275,14 +260,17 @@ export function bitmapCommand(run: Run, argv: string[]): number {
     source = src.chain[0]!.image;
   }
   let img = layer.image;
-  let list = [...(img.qcow2?.bitmaps ?? [])];
+  const list = () => img.qcow2?.bitmaps ?? [];
+  const setList = (bitmaps: DirtyBitmap[]) => {
+    img = { ...img, qcow2: { ...img.qcow2!, bitmaps } };
+  };
   const node = `#block${100 + (run.world.seq % 400)}`;
   const failed = (op: string, msg: string) => {
     if (img !== layer.image) run.saveLayer(layer, img);
     return run.fail(`Operation ${op} on bitmap ${name} failed: ${msg}`);
   };
   for (const act of actions) {
-    const idx = list.findIndex((b) => b.name === name);
+    const idx = list().findIndex((b) => b.name === name);
     switch (act.act) {
       case "add": {
         if (idx >= 0) return failed("add", `Bitmap already exists: ${name}`);
@@ -291,33 +279,33 @@ export function bitmapCommand(run: Run, argv: string[]): number {
         if (!layer.native || img.format !== "qcow2") return failed("add", `Can't store persistent bitmaps to ${node}: Operation not supported`);
         if (img.qcow2!.compat === "0.10") return failed("add", `Can't make bitmap '${name}' persistent in '${node}': Cannot store dirty bitmaps in qcow2 v2 files`);
         if (name.length > 1023) return failed("add", "Bitmap name is too long");
-        list.push({ name, granularity: g, flags: ["auto"] });
+        setList([...list(), { name, granularity: g, flags: ["auto"] }]);
         break;
       }
       case "remove":
         if (idx < 0) return failed("remove", `Dirty bitmap '${name}' not found`);
-        list.splice(idx, 1);
+        img = removeBitmap(img, name);
         break;
       case "clear":
         if (idx < 0) return failed("clear", `Dirty bitmap '${name}' not found`);
+        setList(list().map((b, i) => (i === idx ? { ...b, dirty: [] } : b)));
         break;
       case "enable":
         if (idx < 0) return failed("enable", `Dirty bitmap '${name}' not found`);
-        list[idx] = { ...list[idx]!, flags: ["auto"] };
+        setList(list().map((b, i) => (i === idx ? { ...b, flags: ["auto"] } : b)));
         break;
       case "disable":
         if (idx < 0) return failed("disable", `Dirty bitmap '${name}' not found`);
-        list[idx] = { ...list[idx]!, flags: [] };
+        setList(list().map((b, i) => (i === idx ? { ...b, flags: [] } : b)));
         break;
       case "merge": {
         if (idx < 0) return failed("merge", `Dirty bitmap '${name}' not found`);
-        const src = (source.qcow2?.bitmaps ?? []).find((b) => b.name === act.src);
+        const src = (a.has("b") ? (source.qcow2?.bitmaps ?? []) : list()).find((b) => b.name === act.src);
         if (!src) return failed("merge", `Dirty bitmap '${act.src}' not found`);
+        setList(list().map((b, i) => (i === idx ? mergeBitmap(b, src) : b)));
         break;
       }
     }
-    if (layer.native && img.format === "qcow2") img = storeBitmaps(img, list);
-    list = [...(img.qcow2?.bitmaps ?? list)];
   }
   run.saveLayer(layer, img);
   return 0;

@@ -2,7 +2,8 @@
 // backing file while (safe mode) keeping what the guest sees.
 import type { DiskImage } from "../../model/image";
 import { contentOf, readChain, runContent, writeImage } from "../../model/image/io";
-import { addRef, freshLayout } from "../../model/image/qcow2";
+import { addRef, freshLayout, l2Coverage, l2ForWrite, type Qcow2Image } from "../../model/image/qcow2";
+import { within } from "../../model/image/extents";
 import { qcow2Allocated } from "../../model/image/formats";
 import { resolvePath } from "../../model/fs";
 import { checkCache } from "./inspect";
@@ -44,15 +45,21 @@ export function makeEmpty(img: DiskImage): DiskImage {
     out.allocated = qcow2Allocated(out);
     return out;
   }
-  // every active cluster is discarded for good (full discard: back to unallocated)
-  const layout = { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: {}, next: 0 };
-  for (const c of Object.values(l.l2)) addRef(layout, c, 1, -1);
-  for (const e of img.data ?? []) {
-    if (e.host === undefined) continue;
-    if (e.comp) addRef(layout, Math.floor(e.host / l.cs), 1, -1);
-    else addRef(layout, Math.floor(e.host / l.cs), Math.ceil(e.len / l.cs), -1);
+  // every active cluster is discarded for good (full discard: back to unallocated), one L2 table at a
+  // time; qcow2_cluster_discard() first makes each L2 table writable, allocating missing ones and copying
+  // ones a snapshot shares
+  const q: Qcow2Image = { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 }, next: 0 }, fileLength: img.fileLength };
+  const cov = l2Coverage(l);
+  const data = img.data ?? [];
+  for (let i = 0; i * cov < img.virtualSize; i++) {
+    l2ForWrite(q, i);
+    for (const e of within(data, i * cov, (i + 1) * cov)) {
+      if (e.host === undefined) continue;
+      if (e.comp) addRef(q.layout, Math.floor(e.host / l.cs), 1, -1);
+      else addRef(q.layout, Math.floor(e.host / l.cs), Math.ceil(e.len / l.cs), -1);
+    }
   }
-  const res: DiskImage = { ...img, data: [], layout };
+  const res: DiskImage = { ...img, data: [], layout: { ...q.layout, next: 0 }, fileLength: q.fileLength };
   res.allocated = qcow2Allocated(res);
   return res;
 }

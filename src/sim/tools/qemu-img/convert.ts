@@ -1,6 +1,7 @@
 // qemu-img convert and dd: copying guest data into a new (or existing, -n) image of any format, with
 // sparse detection, compression, backing files for the target, snapshots as source and -p progress.
-import type { DiskImage } from "../../model/image";
+import type { DirtyBitmap, DiskImage } from "../../model/image";
+import { supportsBitmaps } from "../../model/image/bitmaps";
 import { findSnapshot } from "../../model/image";
 import { CompressedPacker, compressedSize } from "../../model/image/compress";
 import type { Extent } from "../../model/image/extents";
@@ -134,6 +135,13 @@ export function convertCommand(run: Run, argv: string[]): number {
     run.stdout(progress.text);
     return 1;
   };
+  // --bitmaps: one source that can hold persistent bitmaps (checked just before the target is created)
+  const bitmapsOk = (): boolean => {
+    if (sources.length > 1) return fail("Copying bitmaps only possible with single source") === 0;
+    const src = sources[0]![0]!;
+    if (!(src.native && supportsBitmaps(src.image))) return fail("Source lacks bitmap support") === 0;
+    return true;
+  };
   // open the sources
   const sources: Layer[][] = [];
   for (const name of srcNames) {
@@ -182,6 +190,7 @@ export function convertCommand(run: Run, argv: string[]): number {
       if (opts.encryption === "on" || opts["encrypt.format"] !== undefined) return fail("Compression and encryption not supported at the same time");
       if (opts.preallocation !== undefined && opts.preallocation !== "off") return fail("Compression and preallocation not supported at the same time");
     }
+    if (a.has("bitmaps") && !bitmapsOk()) return 1;
     const bf = opts.backing_file;
     const bff = opts.backing_fmt;
     delete opts.backing_file;
@@ -198,6 +207,7 @@ export function convertCommand(run: Run, argv: string[]): number {
     // a new file reads as zeroes (bdrv_has_zero_init), preallocated or not
     zeroInit = minSparse > 0 && bf === undefined;
   } else {
+    if (a.has("bitmaps") && !bitmapsOk()) return 1;
     const cache = a.get("t");
     if (cache !== undefined && !CACHE_MODES.includes(cache)) return fail(`Invalid cache option: ${cache}`);
     const t = run.tryOpen(outName!, { ...(a.get("O") !== undefined ? { format: outFmt } : {}), write: true });
@@ -209,6 +219,7 @@ export function convertCommand(run: Run, argv: string[]): number {
     if (roundUp(target.virtualSize, 512) < total) return fail("output file is smaller than input file");
     zeroInit = a.has("target-is-zero");
   }
+  if (a.has("bitmaps") && !(targetLayer.native && supportsBitmaps(target))) return fail(`Format driver '${targetLayer.format}' does not support bitmaps`);
   const hasBacking = target.backingFile !== undefined;
   const compressed = compressedOpt || (target.format === "vmdk" && target.vmdk?.createType === "streamOptimized");
   const cluster = target.clusterSize ?? 65536;
@@ -253,6 +264,19 @@ export function convertCommand(run: Run, argv: string[]): number {
   }
   if (packer) img = { ...img, fileLength: Math.max(img.fileLength, packer.fileLength) };
   if (img.layout) img = { ...img, allocated: qcow2Allocated(img) };
+  if (a.has("bitmaps")) {
+    // convert_copy_bitmaps(): the source's bitmaps, last first, each created and filled in the target
+    const have = img.qcow2!.bitmaps;
+    const added: DirtyBitmap[] = [];
+    for (const b of [...(sources[0]![0]!.image.qcow2?.bitmaps ?? [])].reverse()) {
+      if (have.some((x) => x.name === b.name)) {
+        run.saveLayer(targetLayer, { ...img, qcow2: { ...img.qcow2!, bitmaps: [...have, ...added] } });
+        return fail(`Failed to create bitmap ${b.name}: Bitmap already exists: ${b.name}`);
+      }
+      added.unshift({ name: b.name, granularity: b.granularity, flags: [...b.flags], ...(b.dirty?.length ? { dirty: b.dirty } : {}) });
+    }
+    img = { ...img, qcow2: { ...img.qcow2!, bitmaps: [...have, ...added] } };
+  }
   run.saveLayer(targetLayer, img);
   progress.print(100, 0);
   progress.end();

@@ -2,6 +2,7 @@
 // the helpers every subcommand shares (qemu-img's error wording, opening images, saving them).
 import { produce } from "immer";
 import type { DiskImage } from "../../model/image";
+import { hasV2Bitmaps, storeBitmaps, V2_BITMAPS_WARNING, v2BitmapsDropped } from "../../model/image/bitmaps";
 import { dirname, resolvePath, stat, writeFile, type Fs } from "../../model/fs";
 import type { World } from "../../model/world";
 import { err, out, type Chunk, type ToolContext, type ToolResult } from "../../shell/tool";
@@ -25,6 +26,10 @@ export interface ParsedArgs {
 export class Run {
   readonly chunks: Chunk[] = [];
   world: World;
+  /** Program name for messages ("qemu-img", or "qemu-io" when that tool uses this class). */
+  prog = "qemu-img";
+  /** qcow2 files opened read-write: QEMU stores their dirty bitmaps again when it closes them. */
+  private readonly rw = new Set<string>();
 
   constructor(readonly ctx: ToolContext) {
     this.world = ctx.world;
@@ -107,7 +112,7 @@ export class Run {
 
   /** Open an image and its chain; on failure print qemu-img's message and exit with `code`. */
   open(name: string, o: OpenOptions = {}, code = 1): Layer[] {
-    const r = openChain({ fs: this.fs, cwd: this.cwd }, name, o);
+    const r = this.tryOpen(name, o);
     if (!r.ok) {
       for (const w of r.warnings) this.stderr(w);
       this.fail(r.message, code);
@@ -116,7 +121,18 @@ export class Run {
   }
 
   tryOpen(name: string, o: OpenOptions = {}) {
-    return openChain({ fs: this.fs, cwd: this.cwd }, name, o);
+    const r = openChain({ fs: this.fs, cwd: this.cwd }, name, o);
+    if (!r.ok) return r;
+    // a v2 file still naming bitmaps: QEMU warns and ignores them; a read-write open rewrites the header
+    r.chain = r.chain.map((l, depth) => {
+      if (!l.native || !hasV2Bitmaps(l.image)) return l;
+      this.stderr(`${this.prog}: ${V2_BITMAPS_WARNING}`);
+      const image = v2BitmapsDropped(l.image);
+      if (depth === 0 && o.write) this.saveImage(l.abs, image);
+      return { ...l, image };
+    });
+    if (o.write && r.chain[0]!.native && r.chain[0]!.image.format === "qcow2") this.rw.add(r.chain[0]!.abs);
+    return r;
   }
 
   exists(path: string): boolean {
@@ -132,6 +148,7 @@ export class Run {
   /** Store an image in a file (creating or replacing it), keeping the file's other attributes. */
   saveImage(absOrRel: string, image: DiskImage): void {
     const abs = resolvePath(this.cwd, absOrRel);
+    if (image.format === "qcow2" && image.qcow2?.bitmaps.length) this.rw.add(abs);
     const mtime = Math.floor(this.world.clock / 1000);
     this.world = produce(this.world, (w) => {
       const fs = w.hosts[this.ctx.host]!.fs;
@@ -147,7 +164,18 @@ export class Run {
     this.saveImage(layer.abs, image);
   }
 
+  /** Close the images: bitmaps of qcow2 files opened read-write are stored again. */
+  private close(): void {
+    for (const abs of this.rw) {
+      const node = stat(this.fs, abs);
+      if (node?.kind !== "file" || !node.image?.qcow2?.bitmaps.length) continue;
+      this.saveImage(abs, storeBitmaps(node.image));
+    }
+    this.rw.clear();
+  }
+
   result(code: number): ToolResult {
+    this.close();
     return { exit: code, out: this.chunks, ...(this.world !== this.ctx.world ? { world: this.world } : {}) };
   }
 }

@@ -370,6 +370,7 @@ export const qemuIo: Tool = {
   path: "/usr/bin/qemu-io",
   run(ctx: ToolContext, args: string[]) {
     const run = new Run(ctx);
+    run.prog = "qemu-io";
     try {
       return run.result(main(run, args));
     } catch (e) {
