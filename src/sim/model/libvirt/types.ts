@@ -139,6 +139,8 @@ export interface LibvirtConn {
   networks: Network[];
   pools: Pool[];
   interfaces: HostInterface[];
+  /** Interfaces as iface-begin found them, while a network config transaction runs. */
+  ifaceTransaction?: HostInterface[];
   nwfilters: NwFilter[];
   leases: DhcpLease[];
   /** Whether this connection keeps its files on the host filesystem (/etc/libvirt ...). */

@@ -5,9 +5,11 @@ import { disksOf, domName } from "../../../model/libvirt/domain-xml";
 import { resolveUri } from "../../../model/libvirt/connect";
 import { syncHostFiles } from "../../../model/libvirt/files";
 import { lvErr, type LibvirtConn, type LibvirtHost } from "../../../model/libvirt/types";
-import { formatXml } from "../../../model/libvirt/xml";
+import { el, formatXml, kids, parseXml, stripWs, syntaxErrorText, type XmlEl } from "../../../model/libvirt/xml";
+import { normalizeIface } from "../../../model/libvirt/node-xml";
 import { newImage } from "../../../model/image";
-import { noSupport, optDomain, optNum, optStr, unsupportedFlags, type Handler } from "../common";
+import { noSupport, optDomain, optNum, optScaled, optStr, readXmlFile, unsupportedFlags, type Handler } from "../common";
+import type { Opts } from "../parse";
 import { caseSort, kv, table } from "../format";
 import type { Virsh } from "../runtime";
 import { xpathDump } from "../xpath";
@@ -198,14 +200,68 @@ const maxvcpus: Handler = (v) => {
   return true;
 };
 
+/** libvirt's architecture names (virArch). */
+const ARCHES = [
+  "none", "alpha", "armv6l", "armv7l", "armv7b", "aarch64", "cris", "i686", "ia64", "lm32", "loongarch64", "m68k", "microblaze", "microblazeel", "mips", "mipsel",
+  "mips64", "mips64el", "openrisc", "parisc", "parisc64", "ppc", "ppcle", "ppc64", "ppc64le", "ppcemb", "riscv32", "riscv64", "s390", "s390x", "sh4", "sh4eb",
+  "sparc", "sparc64", "unicore32", "x86_64", "xtensa", "xtensaeb",
+];
+const PPC_MODELS = ["POWER6", "POWER7", "POWER8", "POWER9", "POWER10"];
+
+/** virConnectGetCPUModelNames: x86 and POWER list their models, ARM and s390 accept any, the rest have no CPU driver. */
 const cpuModels: Handler = (v, o) => {
   const arch = o.raw("arch")!;
-  if (!["x86_64", "i686"].includes(arch)) {
-    v.lastError = lvErr("INVALID_ARG", `invalid argument: cannot find architecture ${arch}`);
+  const fail = (e: ReturnType<typeof lvErr>) => {
+    v.lastError = e;
     v.error("failed to get CPU model names");
     return false;
+  };
+  if (!ARCHES.includes(arch) || arch === "none") return fail(lvErr("INVALID_ARG", `invalid argument: cannot find architecture ${arch}`));
+  if (arch === "x86_64" || arch === "i686") {
+    v.print(CPU_MODELS.map((m) => m + "\n").join(""));
+    return true;
   }
-  v.print(CPU_MODELS.map((m) => m + "\n").join(""));
+  if (["ppc64", "ppc64le"].includes(arch)) {
+    v.print(PPC_MODELS.map((m) => m + "\n").join(""));
+    return true;
+  }
+  if (["armv6l", "armv7l", "armv7b", "aarch64", "s390", "s390x"].includes(arch)) {
+    v.print("all CPU models are accepted\n");
+    return true;
+  }
+  return fail(noSupport(`'${arch}' architecture is not supported by CPU driver`));
+};
+
+/** cpu-baseline / cpu-compare read <cpu> elements (or whole domain/capabilities XML) from a file first. */
+function cpuFile(v: Virsh, o: Opts): XmlEl[] | undefined {
+  const file = o.raw("file")!;
+  const text = readXmlFile(v, file);
+  if (text === undefined) return undefined;
+  const p = parseXml(text);
+  const cpus: XmlEl[] = [];
+  const walk = (e: XmlEl) => {
+    if (e.name === "cpu") cpus.push(e);
+    else for (const k of kids(e)) walk(k);
+  };
+  if (!("error" in p)) walk(stripWs(p.root));
+  if (!cpus.length) {
+    v.error(`File '${file}' does not contain any <cpu> element or valid domain XML, host capabilities XML, or domain capabilities XML`);
+    return undefined;
+  }
+  return cpus;
+}
+
+const cpuBaseline: Handler = (v, o) => {
+  const cpus = cpuFile(v, o);
+  if (!cpus) return false;
+  v.print(formatXml(el("cpu", { mode: "custom", match: "exact" }, kids(cpus[0]!).filter((k) => k.name === "model" || k.name === "vendor"))));
+  return true;
+};
+
+const cpuCompare: Handler = (v, o) => {
+  const cpus = cpuFile(v, o);
+  if (!cpus) return false;
+  v.print(`CPU described in ${o.raw("file")} is identical to the CPU provided by hypervisor\n`);
   return true;
 };
 
@@ -272,9 +328,178 @@ const ifaceDumpxml: Handler = (v, o) => {
   const i = optIface(v, s.value, false) ?? (s.value && /:/.test(s.value) ? optIface(v, s.value, true) : undefined);
   if (!i) return false;
   v.lastError = undefined;
-  v.print(formatXml(i.def));
+  if (isTest(v) && o.has("inactive")) return v.fail(unsupportedFlags(1, "testInterfaceGetXMLDesc"));
+  const x = formatXml(i.def);
+  const xp = o.strQuiet("xpath");
+  if (xp !== undefined) return xpathDump(v, x, xp, o.has("wrap"));
+  v.print(x);
   return true;
 };
+
+/** An interface command's object: by name, or by MAC address when it looks like one. */
+function ifaceArg(v: Virsh, o: Opts) {
+  const s = optStr(v, o, "interface");
+  if (!s || s.value === undefined) return undefined;
+  const i = optIface(v, s.value, false) ?? (/:/.test(s.value) ? optIface(v, s.value, true) : undefined);
+  if (i) v.lastError = undefined;
+  return i ? { iface: i, name: s.value } : undefined;
+}
+
+function ifaceState(start: boolean): Handler {
+  return (v, o) => {
+    const r = ifaceArg(v, o);
+    if (!r) return false;
+    if (r.iface.active === start) {
+      v.lastError = lvErr("OPERATION_INVALID", "Requested operation is not valid");
+      v.error(start ? `Failed to start interface ${r.name}` : `Failed to destroy interface ${r.name}`);
+      return false;
+    }
+    v.mutate((c) => {
+      c.interfaces.find((x) => x.name === r.iface.name)!.active = start;
+      return undefined;
+    });
+    v.printExtra(start ? `Interface ${r.name} started\n` : `Interface ${r.name} destroyed\n`);
+    // virsh 9.0's iface-destroy reports failure even after destroying the interface
+    return start || !isTest(v);
+  };
+}
+
+const IFACE_TYPES = ["ethernet", "bridge", "bond", "vlan"];
+
+const ifaceDefine: Handler = (v, o) => {
+  const file = o.raw("file")!;
+  const text = readXmlFile(v, file);
+  if (text === undefined) return false;
+  const fail = (e: ReturnType<typeof lvErr>) => {
+    v.lastError = e;
+    v.error(`Failed to define interface from ${file}`);
+    return false;
+  };
+  const p = parseXml(text);
+  if ("error" in p) return fail(lvErr("XML_DETAIL", syntaxErrorText(p.error, "(interface_definition)")));
+  const root = stripWs(p.root);
+  if (root.name !== "interface") return fail(lvErr("XML_ERROR", `XML error: expecting root element of 'interface', not '${root.name}'`));
+  const type = root.attrs.type;
+  if (type === undefined) return fail(lvErr("XML_ERROR", "XML error: Missing required attribute 'type' in element 'interface'"));
+  if (!IFACE_TYPES.includes(type)) return fail(lvErr("XML_ERROR", `XML error: Invalid value for attribute 'type' in element 'interface': '${type}'.`));
+  const name = root.attrs.name;
+  if (!name) return fail(lvErr("XML_ERROR", "XML error: interface has no name"));
+  const def = normalizeIface(root);
+  v.mutate((c) => {
+    const old = c.interfaces.find((x) => x.name === name);
+    if (old) old.def = def;
+    else c.interfaces.push({ name, def, active: false });
+    return undefined;
+  });
+  v.printExtra(`Interface ${name} defined from ${file}\n`);
+  return true;
+};
+
+const ifaceUndefine: Handler = (v, o) => {
+  const r = ifaceArg(v, o);
+  if (!r) return false;
+  v.mutate((c) => {
+    c.interfaces = c.interfaces.filter((x) => x.name !== r.iface.name);
+    return undefined;
+  });
+  v.printExtra(`Interface ${r.name} undefined\n`);
+  return true;
+};
+
+/** iface-begin/commit/rollback: the test driver snapshots the interface list; a rollback brings it back inactive. */
+function ifaceTxn(kind: "begin" | "commit" | "rollback"): Handler {
+  return (v) => {
+    const msgs = {
+      begin: ["Failed to begin network config change transaction", "Network config change transaction started\n"],
+      commit: ["Failed to commit network config change transaction", "Network config change transaction committed\n"],
+      rollback: ["Failed to rollback network config change transaction", "Network config change transaction rolled back\n"],
+    }[kind];
+    const running = !!v.conn.ifaceTransaction;
+    let err: ReturnType<typeof lvErr> | undefined;
+    if (kind === "begin" && running) err = lvErr("OPERATION_INVALID", "Requested operation is not valid: there is another transaction running.");
+    if (kind === "commit" && !running) err = lvErr("OPERATION_INVALID", "Requested operation is not valid: no transaction running, nothing to be committed.");
+    if (kind === "rollback" && !running) err = lvErr("OPERATION_INVALID", "Requested operation is not valid: no transaction running, nothing to rollback.");
+    if (err) {
+      v.lastError = err;
+      v.error(msgs[0]!);
+      return false;
+    }
+    v.mutate((c) => {
+      if (kind === "begin") c.ifaceTransaction = c.interfaces.map((i) => ({ ...i }));
+      else if (kind === "commit") c.ifaceTransaction = undefined;
+      else {
+        c.interfaces = (c.ifaceTransaction ?? []).map((i) => ({ ...i, active: isTest(v) ? false : i.active }));
+        c.ifaceTransaction = undefined;
+      }
+      return undefined;
+    });
+    v.printExtra(msgs[1]!);
+    return true;
+  };
+}
+
+/** iface-bridge asks for the inactive XML of the interface first, which the test driver refuses. */
+const ifaceBridge: Handler = (v, o) => {
+  const r = ifaceArg(v, o);
+  if (!r) return false;
+  if (isTest(v)) return v.fail(unsupportedFlags(1, "testInterfaceGetXMLDesc"));
+  return v.fail(noSupport("virInterfaceDefineXML"));
+};
+
+const ifaceUnbridge: Handler = (v, o) => {
+  const s = optStr(v, o, "bridge");
+  if (!s || s.value === undefined) return false;
+  const i = optIface(v, s.value, false);
+  if (!i) return false;
+  if (isTest(v)) return v.fail(unsupportedFlags(1, "testInterfaceGetXMLDesc"));
+  return v.fail(noSupport("virInterfaceDefineXML"));
+};
+
+/**
+ * freepages: the test driver answers 19, 45, 97, 201 ... free pages for the 1st, 2nd, 3rd ... size asked for.
+ * --all walks the NUMA cells of the capabilities (two cells with four page sizes on test:///default, none for a
+ * node file).
+ */
+const freepages: Handler = (v, o) => {
+  const cell = optNum(v, o, "cellno", "int");
+  if (cell === null) return false;
+  const raw = o.raw("pagesize");
+  let kib: number | undefined;
+  if (raw !== undefined) {
+    const bytes = optScaled(v, o, "pagesize", 1024n, 4294967295n);
+    if (bytes === null || bytes === undefined) return false;
+    kib = Math.floor(bytes / 1024);
+  }
+  const count = (i: number) => 19 + 26 * (2 ** i - 1);
+  if (o.has("all")) {
+    const cells = isTest(v) ? (v.conn.uri === "test:///default" ? 2 : 0) : v.conn.node.nodes;
+    const sizes = kib !== undefined ? [kib] : [4, 8, 2048, 1048576];
+    let s = "";
+    for (let c = 0; c < cells; c++) s += `Node ${c}:\n` + sizes.map((z, i) => `${z}KiB: ${count(i)}\n`).join("") + (c < cells - 1 ? "\n" : "");
+    v.print(s);
+    return true;
+  }
+  if (cell === undefined) {
+    v.error("missing cellno argument");
+    return false;
+  }
+  if (kib === undefined) {
+    v.error("missing pagesize argument");
+    return false;
+  }
+  v.print(`${kib}KiB: ${count(0)}\n`);
+  return true;
+};
+
+/** nodedev-* on a device name the host does not have. */
+function nodedevLookup(optname: string): Handler {
+  return (v, o) => {
+    const name = o.raw(optname)!;
+    v.lastError = lvErr("NO_NODE_DEVICE", `Node device not found: no node device with matching name '${name}'`);
+    v.error(`Could not find matching device '${name}'`);
+    return false;
+  };
+}
 
 const ifaceMac: Handler = (v, o) => {
   const s = optStr(v, o, "interface");
@@ -409,6 +634,27 @@ export const HOST_HANDLERS: Record<string, Handler> = {
   "nodedev-list": nodedevList,
   "secret-list": secretList,
   "iface-list": ifaceList,
+  "iface-start": ifaceState(true),
+  "iface-destroy": ifaceState(false),
+  "iface-define": ifaceDefine,
+  "iface-undefine": ifaceUndefine,
+  "iface-begin": ifaceTxn("begin"),
+  "iface-commit": ifaceTxn("commit"),
+  "iface-rollback": ifaceTxn("rollback"),
+  "iface-bridge": ifaceBridge,
+  "iface-unbridge": ifaceUnbridge,
+  "nodedev-dumpxml": nodedevLookup("device"),
+  "nodedev-info": nodedevLookup("device"),
+  "nodedev-detach": nodedevLookup("device"),
+  "nodedev-reattach": nodedevLookup("device"),
+  "nodedev-reset": nodedevLookup("device"),
+  "nodedev-destroy": nodedevLookup("device"),
+  "nodedev-undefine": nodedevLookup("device"),
+  "nodedev-start": nodedevLookup("device"),
+  "nodedev-autostart": nodedevLookup("device"),
+  "cpu-baseline": cpuBaseline,
+  freepages,
+  "cpu-compare": cpuCompare,
   "iface-dumpxml": ifaceDumpxml,
   "iface-mac": ifaceMac,
   "iface-name": ifaceName,
