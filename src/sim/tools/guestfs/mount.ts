@@ -61,7 +61,7 @@ export function guestmount(ctx: ToolContext, args: string[]): ToolResult {
   if (!("drives" in h)) return h;
   const e = launchAndMount(h, prog, p.mounts, ro);
   if (e) return done(h, 1, e);
-  if (!node || node.kind !== "dir") return done(h, 1, [err(`fuse: bad mount point \`${p.operands[0]}': ${node ? "Not a directory" : "No such file or directory"}\n`)]);
+  if (!node || node.kind !== "dir") return done(h, 1, [err(`fuse: failed to access mountpoint ${p.operands[0]}: ${node ? "Not a directory" : "No such file or directory"}\nlibguestfs: error: fuse_mount failed: ${p.operands[0]}, see error messages above\n`)]);
   if (stateOf(ctx.world, ctx.host).mounts.some((m) => m.mountpoint === mp)) return done(h, 1, [err(`fusermount: failed to access mountpoint ${mp}: Transport endpoint is not connected\n`)]);
   const pid = 3000 + ((ctx.world.seq * 41) % 20000);
   const mount: GuestMount = { mountpoint: mp, pid, ro, images: h.drives.map((d) => d.path), fsMounts: [...h.mounts].sort((a, b) => a.mountpoint.length - b.mountpoint.length).map((m) => ({ device: m.device, mountpoint: m.mountpoint })), covered: node };

@@ -90,6 +90,12 @@ export function ocamlError(prog: string, msg: string, tty: boolean): string {
   return `${on}${ocamlWrap(`${prog}: error: ${msg}`, tty)}\n\n${ocamlWrap(`If reporting bugs, run ${prog} with debugging enabled and include the complete output:\n\n  ${prog} -v -x [...]`, tty)}${off}\n`;
 }
 
+/** Tools_utils.info, on stdout (magenta on a terminal). */
+export function ocamlInfo(prog: string, msg: string, tty: boolean): string {
+  const [on, off] = tty ? ["\x1b[1;35m", "\x1b[0m"] : ["", ""];
+  return `${on}${ocamlWrap(`${prog}: ${msg}`, tty)}${off}\n`;
+}
+
 /** Tools_utils.warning, on stdout (blue on a terminal). */
 export function ocamlWarning(prog: string, msg: string, tty: boolean): string {
   const [on, off] = tty ? ["\x1b[1;34m", "\x1b[0m"] : ["", ""];
@@ -647,7 +653,7 @@ export function virtSparsify(ctx: ToolContext, args: string[]): ToolResult {
     putGuest(fs, dst, guest);
   });
   p.step("Sparsify operation completed with no errors.", 0.2);
-  return { exit: 0, out: [out(p.lines.join("") + `${prog}: Before deleting the old disk, carefully check that the \ntarget disk boots and works correctly.\n`)], world };
+  return { exit: 0, out: [out(p.lines.join("") + ocamlInfo(prog, "Before deleting the old disk, carefully check that the target disk boots and works correctly.", ctx.tty))], world };
 }
 
 export function virtResize(ctx: ToolContext, args: string[]): ToolResult {
@@ -662,19 +668,20 @@ export function virtResize(ctx: ToolContext, args: string[]): ToolResult {
   const [inName, outName] = p0.operands as [string, string];
   const src = resolvePath(ctx.cwd, inName);
   const dst = resolvePath(ctx.cwd, outName);
+  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
+  p.step(`Examining ${inName}`, 0);
+  const failAfter = (msg: string): ToolResult => ({ exit: 1, out: [out(p.lines.join("")), err(ocamlError(prog, msg, ctx.tty))].filter((c) => c.text) });
   const sn = stat(fs, src);
-  if (!sn) return fail(`${inName}: No such file or directory`);
+  if (!sn) return failAfter(`libguestfs error: ${inName}: No such file or directory`);
   const dn = stat(fs, dst);
-  if (!dn || dn.kind !== "file") return fail(`libguestfs error: could not create file '${dst}': No such file or directory`);
+  if (!dn || dn.kind !== "file") return failAfter(`libguestfs error: ${outName}: No such file or directory`);
   const guest = guestOf(fs, src);
   const inSize = imageChain(fs, src)[0]?.image.virtualSize ?? 0;
   const outSize = dn.image?.virtualSize ?? Buffer.byteLength(dn.content);
   const expand = get(p0.opts, "expand")[0];
   const num = expand ? Number(/^\/dev\/sda(\d+)$/.exec(expand)?.[1]) : undefined;
-  if (expand && !guest.partitions.some((pt) => pt.num === num)) return fail(`${expand}: partition not found in the source disk image (this error came from \u2018--expand\u2019 option on the command line).  Try running this command: virt-filesystems --partitions --long -a ${inName}`);
-  if (outSize < inSize) return fail(`output size is too small for this disk image, try increasing the output disk size by at least ${((inSize - outSize) / 2 ** 30).toFixed(1)}G`);
-  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
-  p.step(`Examining ${inName}`, 0);
+  if (expand && !guest.partitions.some((pt) => pt.num === num)) return failAfter(`${expand}: partition not found in the source disk image (this error came from \u2018--expand\u2019 option on the command line).  Try running this command: virt-filesystems --partitions --long -a ${inName}`);
+  if (outSize < inSize) return failAfter(`output size is too small for this disk image, try increasing the output disk size by at least ${((inSize - outSize) / 2 ** 30).toFixed(1)}G`);
   const delta = outSize - inSize;
   const hs = (b: number) => `${(b / 2 ** 30).toFixed(1)}G`;
   let summary = "**********\n\nSummary of changes:\n\n";
@@ -682,9 +689,9 @@ export function virtResize(ctx: ToolContext, args: string[]): ToolResult {
   if (num !== undefined) {
     const pt = guest.partitions.find((x) => x.num === num)!;
     const oldSize = pt.end - pt.start + 1;
-    summary += `/dev/sda${num}: This partition will be resized from ${hs(oldSize)} to ${hs(oldSize + delta)}.  The \nfilesystem ${pt.fs?.type ?? "unknown"} on /dev/sda${num} will be expanded using the \u2018${pt.fs?.type === "xfs" ? "xfs_growfs" : "resize2fs"}\u2019 \nmethod.\n\n`;
+    summary += ocamlInfo(prog, `/dev/sda${num}: This partition will be resized from ${hs(oldSize)} to ${hs(oldSize + delta)}.  The filesystem ${pt.fs?.type ?? "unknown"} on /dev/sda${num} will be expanded using the \u2018${pt.fs?.type === "xfs" ? "xfs_growfs" : "resize2fs"}\u2019 method.`, ctx.tty) + "\n";
     parts = guest.partitions.map((x) => (x.num === num ? { ...x, end: x.end + delta, ...(x.fs ? { fs: { ...x.fs, size: x.fs.size + delta } } : {}) } : x.num > num ? { ...x, start: x.start + delta, end: x.end + delta } : x));
-  } else if (delta > 2 ** 20) summary += `There is a surplus of ${hs(delta)}.  An extra partition will be created\nfor the surplus.\n\n`;
+  } else if (delta > 2 ** 20) summary += ocamlInfo(prog, `There is a surplus of ${hs(delta)}.  An extra partition will be created for the surplus.`, ctx.tty) + "\n";
   summary += "**********\n";
   const lines = p.lines.join("") + summary;
   const p2 = new Progress(has(p0.opts, "q"), ctx.tty, prog);
@@ -696,7 +703,7 @@ export function virtResize(ctx: ToolContext, args: string[]): ToolResult {
   const world = produce(ctx.world, (w) => {
     putGuest(w.hosts[ctx.host]!.fs, dst, next);
   });
-  return { exit: 0, out: [out(lines + p2.lines.join("") + "\nResize operation completed with no errors.  Before deleting the old disk, \ncarefully check that the resized disk boots and works correctly.\n")], world };
+  return { exit: 0, out: [out(lines + p2.lines.join("") + "\n" + ocamlInfo(prog, "Resize operation completed with no errors.  Before deleting the old disk, carefully check that the resized disk boots and works correctly.", ctx.tty))], world };
 }
 
 /** virt-v2v -i disk IMG -o local -os DIR [-of FMT] [-on NAME]: a converted copy and its libvirt XML. */
