@@ -72,7 +72,7 @@ export function truncateBitmaps(list: readonly DirtyBitmap[], size: number): Dir
 
 function working(img: DiskImage): Qcow2Image {
   const l = img.layout!;
-  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 }, next: 0 }, fileLength: img.fileLength };
+  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
 }
 
 function freeTable(q: Qcow2Image, t: NonNullable<DirtyBitmap["table"]>): void {
@@ -96,7 +96,7 @@ function writeDirectory(q: Qcow2Image, list: readonly DirtyBitmap[]): void {
 }
 
 function done(img: DiskImage, q: Qcow2Image, bitmaps: DirtyBitmap[]): DiskImage {
-  return { ...img, layout: { ...q.layout, next: 0 }, fileLength: q.fileLength, qcow2: { ...img.qcow2!, bitmaps } };
+  return { ...img, layout: q.layout, fileLength: q.fileLength, qcow2: { ...img.qcow2!, bitmaps } };
 }
 
 /**
@@ -194,7 +194,7 @@ export function repairLeaks(img: DiskImage): DiskImage {
   const q = working(img);
   for (const c of leaked) freeBytes(q, c * q.layout.cs, q.layout.cs);
   const { leaked: _gone, ...meta } = img.qcow2!;
-  return { ...img, layout: { ...q.layout, next: 0 }, qcow2: meta };
+  return { ...img, layout: q.layout, qcow2: meta };
 }
 
 /** bdrv_supports_persistent_dirty_bitmap(): qcow2 v3 only. */

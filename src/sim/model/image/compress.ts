@@ -36,7 +36,7 @@ export class CompressedPacker {
 
 function working(img: DiskImage): Qcow2Image {
   const l = img.layout!;
-  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 }, next: 0 }, fileLength: img.fileLength };
+  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
 }
 
 /** Write whole clusters compressed (qemu-io write -c); an error text when qcow2 would refuse. */
@@ -57,7 +57,7 @@ export function writeCompressed(chain: readonly DiskImage[], off: number, len: n
     const host = packer.alloc(compressedSize(pat, cs, img.qcow2?.compressionType ?? "zlib"));
     runs.push({ off: c * cs, len: Math.min(cs, end - c * cs), kind: "data", pat, host, comp: true });
   }
-  const out: DiskImage = { ...img, data: overwrite(img.data ?? [], off, end, runs), layout: { ...q.layout, next: 0 }, fileLength: q.fileLength };
+  const out: DiskImage = { ...img, data: overwrite(img.data ?? [], off, end, runs), layout: q.layout, fileLength: q.fileLength };
   out.allocated = qcow2Allocated(out);
   return markDirty(out, off, end - off);
 }

@@ -94,7 +94,7 @@ const grainOf = (img: DiskImage) => (FORMATS[img.format]?.grain(img) ?? 4096);
 
 /** A working copy of an image that write operations mutate; `commit()` returns the new image. */
 function workOn(img: DiskImage) {
-  const layout = img.layout ? { ...img.layout, rc: img.layout.rc.map((r) => ({ ...r })), rb: [...img.layout.rb], l2: { ...img.layout.l2 }, next: 0 } : undefined;
+  const layout = img.layout ? { ...img.layout, rc: img.layout.rc.map((r) => ({ ...r })), rb: [...img.layout.rb], l2: { ...img.layout.l2 } } : undefined;
   const q: Qcow2Image | undefined = layout ? { layout, fileLength: img.fileLength } : undefined;
   return { img: { ...img, data: img.data ?? [], ...(layout ? { layout } : {}) } as DiskImage & { data: Extent[] }, q };
 }

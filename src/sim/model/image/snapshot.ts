@@ -44,11 +44,11 @@ function writeTable(q: Qcow2Image, list: { id: string; name: string }[]): void {
 
 function working(img: DiskImage): Qcow2Image {
   const l = img.layout!;
-  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 }, next: 0 }, fileLength: img.fileLength };
+  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
 }
 
 const done = (img: DiskImage, q: Qcow2Image, patch: Partial<DiskImage>): DiskImage => {
-  const out: DiskImage = { ...img, ...patch, layout: { ...q.layout, next: 0 }, fileLength: q.fileLength };
+  const out: DiskImage = { ...img, ...patch, layout: q.layout, fileLength: q.fileLength };
   out.allocated = qcow2Allocated(out);
   return out;
 };

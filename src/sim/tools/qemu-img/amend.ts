@@ -24,7 +24,7 @@ function amendHelp(run: Run, fmt: string): number {
 
 function working(img: DiskImage): Qcow2Image {
   const l = img.layout!;
-  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 }, next: 0 }, fileLength: img.fileLength };
+  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
 }
 
 /** qcow2_change_refcount_order(): new refcount blocks and table at the end, the old ones freed. */
@@ -47,7 +47,7 @@ function changeRefcountWidth(img: DiskImage, bits: number): DiskImage {
   l.rtOffset = rt;
   l.rtClusters = Math.max(1, Math.ceil((blocks * 8) / l.cs));
   l.refcountBits = bits;
-  const out: DiskImage = { ...img, layout: { ...l, next: 0 }, fileLength: q.fileLength, qcow2: { ...img.qcow2!, refcountBits: bits } };
+  const out: DiskImage = { ...img, layout: l, fileLength: q.fileLength, qcow2: { ...img.qcow2!, refcountBits: bits } };
   out.allocated = qcow2Allocated(out);
   return out;
 }

@@ -48,7 +48,7 @@ export function makeEmpty(img: DiskImage): DiskImage {
   // every active cluster is discarded for good (full discard: back to unallocated), one L2 table at a
   // time; qcow2_cluster_discard() first makes each L2 table writable, allocating missing ones and copying
   // ones a snapshot shares
-  const q: Qcow2Image = { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 }, next: 0 }, fileLength: img.fileLength };
+  const q: Qcow2Image = { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
   const cov = l2Coverage(l);
   const data = img.data ?? [];
   for (let i = 0; i * cov < img.virtualSize; i++) {
@@ -59,7 +59,7 @@ export function makeEmpty(img: DiskImage): DiskImage {
       else addRef(q.layout, Math.floor(e.host / l.cs), Math.ceil(e.len / l.cs), -1);
     }
   }
-  const res: DiskImage = { ...img, data: [], layout: { ...q.layout, next: 0 }, fileLength: q.fileLength };
+  const res: DiskImage = { ...img, data: [], layout: q.layout, fileLength: q.fileLength };
   res.allocated = qcow2Allocated(res);
   return res;
 }

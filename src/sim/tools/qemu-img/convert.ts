@@ -287,7 +287,7 @@ export function convertCommand(run: Run, argv: string[]): number {
 /** The packer works on the target's layout; keep one mutable copy of it for the whole conversion. */
 function workCopy(img: DiskImage): Qcow2Image & { fileLength: number } {
   const l = img.layout!;
-  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 }, next: 0 }, fileLength: img.fileLength };
+  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
 }
 
 /** One compressed cluster into a qcow2 target (or a streamOptimized vmdk grain). */

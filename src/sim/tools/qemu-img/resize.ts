@@ -1,4 +1,5 @@
 // qemu-img resize: absolute and +/- relative sizes, --shrink, --preallocation, per-format support.
+import { truncateBitmaps } from "../../model/image/bitmaps";
 import type { DiskImage } from "../../model/image";
 import { overwrite, truncate, within, type Extent } from "../../model/image/extents";
 import { growL1, preallocateQcow2, qcow2Allocated, roundUp } from "../../model/image/formats";
@@ -60,7 +61,7 @@ function holesIn(runs: { off: number; len: number }[], start: number, end: numbe
 
 function working(img: DiskImage): Qcow2Image {
   const l = img.layout!;
-  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 }, next: 0 }, fileLength: img.fileLength };
+  return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
 }
 
 /** qcow2_co_truncate(): grow the L1 table (and preallocate), or discard what lies beyond a shrunk end. */
@@ -91,7 +92,9 @@ function resizeQcow2(img: DiskImage, size: number, prealloc: string): DiskImage 
     }
     q.fileLength = (lastUsed(l) + 1) * cs;
   }
-  const out: DiskImage = { ...img, virtualSize: size, data, layout: { ...l, next: 0 }, fileLength: q.fileLength };
+  const out: DiskImage = { ...img, virtualSize: size, data, layout: l, fileLength: q.fileLength };
+  // in-memory bitmaps follow the new size (bits past a shrunk end are gone)
+  if (img.qcow2?.bitmaps.length) out.qcow2 = { ...img.qcow2, bitmaps: truncateBitmaps(img.qcow2.bitmaps, size) };
   out.allocated = qcow2Allocated(out);
   return out;
 }

@@ -30,6 +30,12 @@ export class Run {
   prog = "qemu-img";
   /** qcow2 files opened read-write: QEMU stores their dirty bitmaps again when it closes them. */
   private readonly rw = new Set<string>();
+  /**
+   * free_cluster_index of qcow2 files this process wrote: where its next allocation search starts (QEMU
+   * skips holes too small for a multi-cluster allocation until something below is freed). Stored files
+   * keep 0, as a new process starts from the beginning.
+   */
+  private readonly cursor = new Map<string, number>();
 
   constructor(readonly ctx: ToolContext) {
     this.world = ctx.world;
@@ -123,6 +129,7 @@ export class Run {
   tryOpen(name: string, o: OpenOptions = {}) {
     const r = openChain({ fs: this.fs, cwd: this.cwd }, name, o);
     if (!r.ok) return r;
+    r.chain = r.chain.map((l) => (l.image.layout?.next ? { ...l, image: { ...l.image, layout: { ...l.image.layout, next: 0 } } } : l));
     // a v2 file still naming bitmaps: QEMU warns and ignores them; a read-write open rewrites the header
     r.chain = r.chain.map((l, depth) => {
       if (!l.native || !hasV2Bitmaps(l.image)) return l;
@@ -149,6 +156,10 @@ export class Run {
   saveImage(absOrRel: string, image: DiskImage): void {
     const abs = resolvePath(this.cwd, absOrRel);
     if (image.format === "qcow2" && image.qcow2?.bitmaps.length) this.rw.add(abs);
+    if (image.layout?.next) {
+      this.cursor.set(abs, image.layout.next);
+      image = { ...image, layout: { ...image.layout, next: 0 } };
+    } else this.cursor.delete(abs);
     const mtime = Math.floor(this.world.clock / 1000);
     this.world = produce(this.world, (w) => {
       const fs = w.hosts[this.ctx.host]!.fs;
@@ -168,8 +179,9 @@ export class Run {
   private close(): void {
     for (const abs of this.rw) {
       const node = stat(this.fs, abs);
-      if (node?.kind !== "file" || !node.image?.qcow2?.bitmaps.length) continue;
-      this.saveImage(abs, storeBitmaps(node.image));
+      if (node?.kind !== "file" || !node.image?.qcow2?.bitmaps.length || !node.image.layout) continue;
+      const next = this.cursor.get(abs) ?? 0;
+      this.saveImage(abs, storeBitmaps({ ...node.image, layout: { ...node.image.layout, next } }));
     }
     this.rw.clear();
   }

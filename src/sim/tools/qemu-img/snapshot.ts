@@ -47,6 +47,8 @@ export function snapshotCommand(run: Run, argv: string[]): number {
       return 0;
     }
     case "apply": {
+      // bdrv_snapshot_goto() refuses while any dirty bitmap is loaded
+      if (layer.native && img.qcow2?.bitmaps.length) return run.fail(`Could not apply snapshot '${name}': Device has active dirty bitmaps`);
       if (!layer.native || img.format !== "qcow2") {
         if (layer.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
         return run.fail(`Could not apply snapshot '${name}': Block driver does not support snapshots`);
