@@ -189,7 +189,10 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
     else if (machine === "q35") machine = "pc-q35-7.2";
   }
   const newOsKids: XmlEl[] = [el("type", { arch, machine }, [osType]), ...osKids.filter((k) => k.name !== "type")];
-  if (osType === "hvm" && !newOsKids.some((k) => k.name === "boot")) newOsKids.push(el("boot", { dev: "hd" }));
+  // per-device <boot order> excludes <os><boot>; without either, an HVM guest boots from disk
+  const devBoot = kids(child(root, "devices")).some((dv) => child(dv, "boot") !== undefined);
+  if (devBoot && newOsKids.some((k) => k.name === "boot")) return lvErr("CONFIG_UNSUPPORTED", "unsupported configuration: per-device boot elements cannot be used together with os/boot elements");
+  if (osType === "hvm" && !devBoot && !newOsKids.some((k) => k.name === "boot")) newOsKids.push(el("boot", { dev: "hd" }));
   const os = el("os", { ...(osIn!.attrs) }, order(newOsKids, OS_ORDER, false));
 
   // devices
@@ -319,7 +322,15 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
       extra.push(el("serial", { type: c0.attrs.type ?? "pty" }, [el("target", { port: "0" }), ...c0.children.filter((k) => isEl(k) && k.name !== "target")]));
     }
   }
+  let serialIdx = 0;
   const otherFixed = other.map((d) => {
+    if (d.name === "serial" && osType === "hvm") {
+      const port = serialIdx++;
+      if (!child(d, "target")) return setKids(d, [el("target", { port: String(port) }), ...d.children.filter(isEl)]);
+      return d;
+    }
+    // libvirt writes these as an open/close pair even when empty
+    if (d.name === "redirdev" && !kids(d).length) return { ...d, block: true };
     if (d.name === "console" && osType === "hvm") {
       const ct = child(d, "target");
       return setKids(d, [el("target", { type: ct?.attrs.type ?? "serial", port: ct?.attrs.port ?? "0" }), ...d.children.filter((k) => !(isEl(k) && k.name === "target"))]);

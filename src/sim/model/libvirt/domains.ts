@@ -3,7 +3,7 @@
 // connection and returns an LvError instead of changing anything when libvirt would refuse.
 import { curMemKiB, curVcpus, domName, maxMemKiB, maxVcpus, withCurMem, withIfnames, withMaxMem, withVcpus, disksOf } from "./domain-xml";
 import { lvErr, type Domain, type DomainState, type LibvirtConn, type LvError, type Snapshot } from "./types";
-import type { XmlEl } from "./xml";
+import { copyDef, type XmlEl } from "./xml";
 
 export const STATE_NAMES: Record<DomainState, string> = {
   nostate: "no state",
@@ -64,7 +64,7 @@ function ifTargets(def: XmlEl): string[] {
 
 /** Put a domain into the running state with a fresh ID (testDomainStartState / qemuProcessStart). */
 export function startState(conn: LibvirtConn, d: Domain, reason: string, now: number): void {
-  if (d.persistent && !d.newDef) d.newDef = d.def;
+  if (d.persistent && !d.newDef) d.newDef = copyDef(d.def);
   d.def = nicNames(conn, d.def, true);
   d.state = "running";
   d.reason = reason;

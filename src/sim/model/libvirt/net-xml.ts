@@ -61,7 +61,7 @@ export function parseNetworkXml(xmlText: string, o: { driver: DriverKind; uuid: 
       const dhcp = child(k, "dhcp");
       const ipKids = kids(k).map((c) => (c.name === "dhcp" ? { ...c, children: orderBy(kids(c), ["range", "host", "bootp"]) } : c));
       // virNetworkIPDefFormat always writes an open/close pair
-      out.push({ ...k, children: dhcp ? ipKids : k.children, block: true });
+      out.push({ ...k, children: dhcp ? ipKids : k.children.filter((c) => typeof c !== "string" || c.trim() !== ""), block: true });
     } else out.push(k);
   }
   let bridge = out.find((k) => k.name === "bridge");

@@ -2,7 +2,7 @@
 import { normalizeDomain } from "./domain-xml";
 import { normalizePool, parseNetworkXml, volumeFromEl, poolPath } from "./net-xml";
 import { recomputePool, volFormatFor } from "./storage";
-import { child, childText, el, formatXml, kids, parseXml, stripWs, syntaxErrorText, text, type XmlEl } from "./xml";
+import { child, childText, copyDef, el, formatXml, kids, parseXml, stripWs, syntaxErrorText, text, type XmlEl } from "./xml";
 import { lvErr, type Domain, type DomainState, type LibvirtConn, type LvError, type NodeInfo, type Pool, type Snapshot } from "./types";
 
 export interface Gen {
@@ -183,7 +183,7 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
       }
     }
     if (runstate !== "shutoff") {
-      if (dom.persistent) dom.newDef = def;
+      if (dom.persistent) dom.newDef = copyDef(def);
       dom.id = conn.nextDomId++;
       dom.startedAt = 0;
     }

@@ -9,6 +9,8 @@ export interface XmlEl {
   children: XmlNode[];
   /** Formatted as an open/close pair even when empty (libvirt writes `<devices>` and pool `<source>` so). */
   block?: boolean;
+  /** Kept as written (custom <metadata> content): dumped the way libxml2 dumps a node, whitespace included. */
+  raw?: boolean;
 }
 export type XmlNode = XmlEl | string;
 
@@ -294,11 +296,38 @@ export const childText = (e: XmlEl | undefined, name: string): string | undefine
 /** Remove whitespace-only text between elements (libvirt re-indents everything it writes). */
 export function stripWs(e: XmlEl): XmlEl {
   const hasEl = e.children.some(isEl);
+  // libvirt keeps custom metadata elements as parsed, blank text included
+  if (e.name === "metadata") return { name: e.name, attrs: e.attrs, children: e.children.filter(isEl).map((c) => ({ ...c, raw: true })) };
   return {
     name: e.name,
     attrs: e.attrs,
     children: e.children.filter((c) => !(typeof c === "string" && hasEl && c.trim() === "")).map((c) => (isEl(c) ? stripWs(c) : c)),
   };
+}
+
+/** virDomainDefCopy: a format/parse round trip, which drops the blank text kept inside custom metadata. */
+export function copyDef(e: XmlEl): XmlEl {
+  const noBlanks = (x: XmlEl): XmlEl => ({ ...x, children: x.children.filter((c) => typeof c !== "string" || c.trim() !== "").map((c) => (typeof c === "string" ? c : noBlanks(c))) });
+  const walk = (x: XmlEl): XmlEl => (x.raw ? noBlanks(x) : x.children.some((c) => typeof c === "object") ? { ...x, children: x.children.map((c) => (typeof c === "string" ? c : walk(c))) } : x);
+  return walk(e);
+}
+
+/**
+ * xmlNodeDump with format=1: double-quoted attributes; a node with any text child is written exactly as parsed
+ * (no added indentation anywhere below it), others get one element per line.
+ */
+function libxmlDump(e: XmlEl, indent: number, format: boolean): string {
+  const attrs = Object.entries(e.attrs)
+    .map(([k, v]) => ` ${k}="${escapeXml(v, '"')}"`)
+    .join("");
+  if (!e.children.length) return `<${e.name}${attrs}/>`;
+  const fmt = format && !e.children.some((c) => typeof c === "string");
+  let o = `<${e.name}${attrs}>`;
+  for (const c of e.children) {
+    if (typeof c === "string") o += escapeXml(c, '"').replace(/&quot;/g, '"');
+    else o += fmt ? `\n${" ".repeat(indent + 2)}${libxmlDump(c, indent + 2, fmt)}` : libxmlDump(c, indent + 2, false);
+  }
+  return o + (fmt ? `\n${" ".repeat(indent)}` : "") + `</${e.name}>`;
 }
 
 // ---------------------------------------------------------------- formatting
@@ -319,6 +348,7 @@ export function escapeXml(s: string, quote: "'" | '"' = "'"): string {
 /** Format as libvirt does: two-space indentation, single-quoted attributes, empty elements as `<x/>`. */
 export function formatXml(e: XmlEl, indent = 0, quote: "'" | '"' = "'"): string {
   const pad = " ".repeat(indent);
+  if (e.raw) return `${pad}${libxmlDump(e, indent, true)}\n`;
   const attrs = Object.entries(e.attrs)
     .map(([k, v]) => ` ${k}=${quote}${escapeXml(v, quote)}${quote}`)
     .join("");

@@ -28,15 +28,21 @@ export function optDomain(v: Virsh, o: Opts, optname = "domain", by: { id?: bool
   if (!s || s.value === undefined) return undefined;
   const name = s.value;
   let d: Domain | undefined;
+  v.debugMsg(1, `${o.name}: found option <${optname}>: ${name}\n`);
   if (by.id && /^\s*[+-]?\d+$/.test(name) && strToLong(name, "int") !== null && Number(strToLong(name, "int")) >= 0) {
+    v.debugMsg(0, `${o.name}: <${optname}> looks like ID\n`);
     const id = Number(strToLong(name, "int"));
     d = v.conn.domains.find((x) => x.id === id && x.state !== "shutoff");
   }
   if (!d && by.uuid && name.length === 36) {
+    v.debugMsg(0, `${o.name}: <${optname}> trying as domain UUID\n`);
     const hex = name.toLowerCase().replace(/-/g, "");
     d = v.conn.domains.find((x) => x.uuid.replace(/-/g, "") === hex);
   }
-  if (!d && by.name) d = v.conn.domains.find((x) => childName(x) === name);
+  if (!d && by.name) {
+    v.debugMsg(0, `${o.name}: <${optname}> trying as domain NAME\n`);
+    d = v.conn.domains.find((x) => childName(x) === name);
+  }
   v.lastError = undefined;
   if (!d) {
     v.error(`failed to get domain '${name}'`);
@@ -75,9 +81,10 @@ export function parseUuid(s: string): string | undefined {
  * virshCommandOptNetworkBy/PoolBy: by UUID when the argument has a UUID's length, then by name; the libvirt
  * error of the last lookup stays behind for vshReportError.
  */
-function lookupBy<T extends { uuid: string }>(key: string, by: By, all: T[], nameOf: (x: T) => string, api: string, what: string, code: string): { obj: T } | { err: LvError | undefined } {
+function lookupBy<T extends { uuid: string }>(key: string, by: By, all: T[], nameOf: (x: T) => string, api: string, what: string, code: string, trace?: (how: string) => void): { obj: T } | { err: LvError | undefined } {
   let err: LvError | undefined;
   if (by.uuid !== false && key.length === 36) {
+    trace?.("UUID");
     const u = parseUuid(key);
     if (u === undefined) err = lvErr("INVALID_ARG", `uuidstr in ${api} must be a valid UUID`);
     else {
@@ -87,6 +94,7 @@ function lookupBy<T extends { uuid: string }>(key: string, by: By, all: T[], nam
     }
   }
   if (by.name !== false) {
+    trace?.("NAME");
     const f = all.find((x) => nameOf(x) === key);
     if (f) return { obj: f };
     err = lvErr(code, `${what} with matching name '${key}'`);
@@ -98,7 +106,8 @@ export function optNetwork(v: Virsh, o: Opts, optname = "network", by: By = {}):
   const s = optStr(v, o, optname);
   if (!s || s.value === undefined) return undefined;
   const name = s.value;
-  const r = lookupBy(name, by, v.conn.networks, (n) => netName(n.def), "virNetworkLookupByUUIDString", "Network not found: no network", "NO_NETWORK");
+  v.debugMsg(0, `${o.name}: found option <${optname}>: ${name}\n`);
+  const r = lookupBy(name, by, v.conn.networks, (n) => netName(n.def), "virNetworkLookupByUUIDString", "Network not found: no network", "NO_NETWORK", (how) => v.debugMsg(0, `${o.name}: <${optname}> trying as network ${how}\n`));
   if ("err" in r) {
     v.lastError = r.err;
     v.error(`failed to get network '${name}'`);
@@ -111,7 +120,8 @@ export function optPool(v: Virsh, o: Opts, optname = "pool", by: By = {}): { poo
   const s = optStr(v, o, optname);
   if (!s || s.value === undefined) return undefined;
   const name = s.value;
-  const r = lookupBy(name, by, v.conn.pools, (p) => poolName(p.def), "virStoragePoolLookupByUUIDString", "Storage pool not found: no storage pool", "NO_STORAGE_POOL");
+  v.debugMsg(0, `${o.name}: found option <${optname}>: ${name}\n`);
+  const r = lookupBy(name, by, v.conn.pools, (p) => poolName(p.def), "virStoragePoolLookupByUUIDString", "Storage pool not found: no storage pool", "NO_STORAGE_POOL", (how) => v.debugMsg(0, `${o.name}: <${optname}> trying as pool ${how}\n`));
   if ("err" in r) {
     v.lastError = r.err;
     v.error(`failed to get pool '${name}'`);
@@ -142,11 +152,14 @@ export function optVol(v: Virsh, o: Opts, optname = "vol", poolopt: string | nul
   }
   let vol: Volume | undefined;
   let inPool: Pool | undefined;
+  v.debugMsg(0, `${o.name}: found option <${optname}>: ${n}\n`);
   if (pool) {
+    v.debugMsg(0, `${o.name}: <${optname}> trying as vol name\n`);
     vol = pool.volumes.find((x) => x.name === n);
     inPool = pool;
   }
   if (!vol) {
+    v.debugMsg(0, `${o.name}: <${optname}> trying as vol key\n`);
     const any = findVolumeAnywhere(v.conn, n);
     if (any) {
       vol = any.vol;
@@ -154,6 +167,7 @@ export function optVol(v: Virsh, o: Opts, optname = "vol", poolopt: string | nul
     }
   }
   if (!vol) {
+    v.debugMsg(0, `${o.name}: <${optname}> trying as vol path\n`);
     v.lastError = noVolume(n);
     if (pool || !poolopt) v.error(`failed to get vol '${n}'`);
     else v.error(`failed to get vol '${n}', specifying --${poolopt} might help`);

@@ -215,6 +215,7 @@ class VirshShell implements InteractiveProgram {
       if (!tty) v.print(this.prompt() + line + "\n");
       if (line.trim() === "") return false;
       const p = parseCommands(stringSource(line));
+      traceParsed(v, p.cmds);
       for (const e of p.errors) v.error(e);
       const r = runAll(v, p.cmds, true);
       if (r.quit) {
@@ -265,6 +266,7 @@ export const virshTool: Tool = {
             return result(v, 1);
           }
           if (Number(ev.arg) < 0 || Number(ev.arg) > 4) v.error(`ignoring debug level ${Number(ev.arg)} out of range [0-4]`);
+          else v.debug = Number(ev.arg);
           break;
         case "e": {
           const a = ev.arg ?? "";
@@ -318,6 +320,8 @@ export const virshTool: Tool = {
       if (rest[0] === "") return result(v, 1);
       parsed = parseCommands(stringSource(rest[0]!));
     } else if (rest.length > 1) parsed = parseCommands(argvSource(rest));
+    if (rest.length === 1) v.debugMsg(1, `commands: "${rest[0]}"\n`);
+    if (parsed) traceParsed(v, parsed.cmds);
     if (parsed && parsed.errors.length) {
       for (const e of parsed.errors) v.error(e);
       return result(v, 1);
@@ -347,6 +351,13 @@ export const virshTool: Tool = {
     return completeWords(new Virsh(ctx, ctx.world), args, partial, false);
   },
 };
+
+/** vshCommandParse's trace of every option it read (shown with -d 1 or lower). */
+function traceParsed(v: Virsh, cmds: ParsedCmd[]) {
+  if (v.debug > 1) return;
+  for (const c of cmds)
+    for (const o of c.opts) v.debugMsg(1, `${c.def.name}: ${o.def.name}(${o.def.type === "bool" ? "bool" : "optdata"}): ${o.def.type === "bool" ? "(none)" : (o.data ?? "")}\n`);
+}
 
 /** Wrap a handler's edit request so the shell runs the editor and then virsh finishes the command. */
 function editStep(v: Virsh, req: NonNullable<Virsh["editRequest"]>): EditRequest {

@@ -15,6 +15,8 @@ export class Virsh {
   quiet = false;
   readonly = false;
   timing = false;
+  /** -d / --debug: messages of this level and above are shown (0 debug, 1 info; 3 by default). */
+  debug = 3;
   /** -k/-K given: the connection must support keepalive (the test driver does not). */
   keepaliveForced = false;
   /** The error a failed libvirt call left (vshReportError prints it when the command fails). */
@@ -47,6 +49,11 @@ export class Virsh {
     if (!this.quiet && text) this.out.push({ fd: 1, text });
   }
 
+  /** vshDebug: a trace line on stdout when -d asks for its level. */
+  debugMsg(level: number, text: string) {
+    if (level >= this.debug) this.out.push({ fd: 1, text });
+  }
+
   /** vshError: "error: MESSAGE" on stderr. */
   error(message: string) {
     this.out.push({ fd: 2, text: `error: ${message}\n` });
@@ -72,6 +79,8 @@ export class Virsh {
       this.error("Cannot setup keepalive on connection as requested, disconnecting");
       return { code: "NO_SUPPORT", message: "this function is not supported by the connection driver: virConnectSetKeepAlive" };
     }
+    // the test driver has no keepalive: virsh notes it and carries on
+    if (r.conn.driver === "test") this.debugMsg(1, "Failed to setup keepalive on connection\n");
     this.res = r;
     this.uri = uri;
     this.local = r.kind === "local" ? r.conn : undefined;

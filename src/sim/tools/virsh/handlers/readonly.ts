@@ -141,6 +141,15 @@ export function readonlyGate(v: Virsh, o: Opts): boolean | undefined {
       break;
     }
   }
+  // a named snapshot is looked up before its XML is asked for
+  const snapName = o.name === "snapshot-current" ? o.raw("snapshotname") : undefined;
+  if (snapName !== undefined && g.lookup === "domain") {
+    const d = v.lookupDomain(obj);
+    if (d && !d.snapshots.some((x) => x.name === snapName)) {
+      v.lastError = lvErr("NO_DOMAIN_SNAPSHOT", `Domain snapshot not found: no domain snapshot with matching name '${snapName}'`);
+      return false;
+    }
+  }
   const pre = typeof g.pre === "function" ? g.pre(o) : g.pre;
   if (pre) v.error(pre.replace("%s", obj).replace("%f", o.raw("file") ?? "").replace("%n", o.raw("name") ?? "").replace("%N", o.raw("snapshotname") ?? ""));
   v.lastError = lvErr("OPERATION_DENIED", g.message ?? `operation forbidden: read only access prevents ${called}`);
