@@ -177,8 +177,8 @@ describe("virt-install", () => {
     expect(sh(s, "virt-install --name x --memory 512 --disk none --import --noautoconsole").stderr).toContain("--os-variant/--osinfo OS name is required, but no value was\nset or detected.");
     const dup = sh(s, "virt-install --name web01 --memory 1024 --disk none --import --osinfo debian11 --noautoconsole");
     expect(dup.exit).toBe(1);
-    expect(dup.stderr).toBe("ERROR    Guest name 'web01' is already in use.\n");
-    expect(dup.stdout).toContain("Domain installation does not appear to have been successful.");
+    expect(dup.stdout).toBe("\nStarting install...\n");
+    expect(dup.stderr).toBe("ERROR    Guest name 'web01' is already in use.\nDomain installation does not appear to have been successful.\nIf it was, you can restart your domain by running:\n  virsh --connect qemu:///system start web01\notherwise, please restart your installation.\n");
   });
   it("falls back to the generic OS when detection is asked for but not required", () => {
     const s = session();

@@ -17,6 +17,10 @@ interface OsEntry {
   name: string;
   id: string;
   minRamMiB: number;
+  recRamMiB: number;
+  recCpus: number;
+  virtioGpu: boolean;
+  balloon: boolean;
   recStorageGiB: number;
   distro: string;
   windows: boolean;
@@ -117,49 +121,85 @@ export function virtInstall(ctx: ToolContext, args: string[]): ToolResult {
   const cerr = v.connect(uri);
   if (cerr) return e(`ERROR    Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n`);
   const test = v.conn.driver === "test";
+  // --osinfo (OSVariantData): a name, short-id=, id=URL, none, or detect=/require= (no option: detect, require "auto")
+  let osName: string | undefined;
+  let osId: string | undefined;
+  let detect = false;
+  let require: boolean | "auto" = false;
+  if (osArg === undefined || osArg === "auto") [detect, require] = [true, "auto"];
+  else if (osArg === "none") osName = "generic";
+  else if (!osArg.includes("=")) osArg.includes("://") ? (osId = osArg) : (osName = osArg);
+  else
+    for (const kv of osArg.split(",")) {
+      const [k, val = ""] = kv.split("=") as [string, string];
+      if (k === "name" || k === "short-id") osName = val;
+      else if (k === "id") osId = val;
+      else if (k === "detect") detect = ["on", "yes", "true", "1"].includes(val);
+      else if (k === "require") require = ["on", "yes", "true", "1"].includes(val);
+    }
   let os: OsEntry | undefined;
-  if (osArg !== undefined && !osArg.startsWith("detect")) {
-    const short = osArg.split(",")[0]!.replace(/^(short-id|name)=/, "");
-    os = OSINFO.oses[short];
-    if (!os) return e(`ERROR    Unknown OS name '${short}'. See \`--osinfo list\` for valid values.\n`);
+  if (osId !== undefined) {
+    os = Object.values(OSINFO.oses).find((x) => x.id === osId);
+    if (!os) return e(`ERROR    Unknown libosinfo ID '${osId}'\n`);
+  } else if (osName !== undefined) {
+    os = OSINFO.oses[osName];
+    if (!os) return e(`ERROR    Unknown OS name '${osName}'. See \`--osinfo list\` for valid values.\n`);
   }
   const memMiB = o.memory ? Number(subopts(o.memory[0]!, "memory").memory) : undefined;
-  const hasDisk = !!o.disk;
   const install = o.cdrom ? "cdrom" : o.location ? "location" : o.import ? "import" : o.pxe ? "pxe" : o.boot ? "boot" : undefined;
-  let msg = "";
-  if (memMiB === undefined && !os) msg += "\n--memory amount in MiB is required";
-  if (!hasDisk && !install) msg += "\n--disk storage must be specified (override with --disk none)";
-  if (!install) msg += "\nAn install method must be specified\n(--location URL, --cdrom CD/ISO, --pxe, --import, --boot hd|cdrom|...)";
-  if (msg) return e(`ERROR    ${msg}\n`);
+  if (install === "cdrom") {
+    const iso = resolvePath(ctx.cwd, o.cdrom![0]!);
+    if (!stat(v.fs, iso)) return e(`ERROR    Validating install media '${o.cdrom![0]}' failed: Must specify storage creation parameters for non-existent path '${iso}'.\n`);
+  }
+  if (install === "location") return e(`ERROR    Error validating install location: Could not find an installable distribution at URL '${o.location![0]}'\n\nThe location must be the root directory of an install tree.\nSee virt-install man page for various distro examples.\n`);
   const out: string[] = [];
   const warn: string[] = [];
   if (!os) {
-    // detection reads the install media's osinfo; the osinfo-db of Debian 12 (20221130) recognises none of
-    // the lab's ISOs, and --import has nothing to detect: with require off that leaves the generic OS
-    const detect = osArg?.startsWith("detect") ? Object.fromEntries(osArg.split(",").map((kv) => kv.split("=") as [string, string])) : undefined;
-    const require = detect ? detect.require === "on" : ctx.env.VIRTINSTALL_OSINFO_DISABLE_REQUIRE !== "1";
-    if (require) return e(OSINFO_REQUIRED);
+    // detection reads the install media's osinfo: the osinfo-db of Debian 12 (20221130) knows none of the lab's
+    // ISOs, and --import has nothing to detect (installer_detect_distro)
+    const msg = "--os-variant/--osinfo OS name is required, but no value was\nset or detected.";
+    if (require === true) return e(`ERROR    ${msg}\n`);
+    if (require === "auto") {
+      const media = install === "cdrom";
+      const full = `\n${msg}\n\nThis is now a fatal error. Specifying an OS name is required\nfor modern, performant, and secure virtual machine defaults.\n${media ? "\nIf you expected virt-install to detect an OS name from the\ninstall media, you can set a fallback OS name with:\n\n  --osinfo detect=on,name=OSNAME\n" : ""}\nYou can see a full list of possible OS name values with:\n\n   virt-install --osinfo list\n\nIf your Linux distro is not listed, try one of generic values\nsuch as: linux2022, linux2020, linux2018, linux2016\n\nIf you just need to get the old behavior back, you can use:\n\n  --osinfo detect=on,require=off\n\nOr export VIRTINSTALL_OSINFO_DISABLE_REQUIRE=1\n`;
+      if (ctx.env.VIRTINSTALL_OSINFO_DISABLE_REQUIRE === undefined) return e(`ERROR    ${full}\n`);
+      warn.push(`WARNING  ${full}\n`, "WARNING  VIRTINSTALL_OSINFO_DISABLE_REQUIRE set. Skipping fatal error.\n");
+    }
     os = OSINFO.oses.generic!;
-    warn.push("WARNING  Using --osinfo generic, VM performance may suffer. Specify an accurate OS for optimal results.\n");
   }
+  void detect;
   let name = o.name?.[0];
   if (!name) {
-    name = os.name;
-    let k = 1;
-    while (D.lookupDomain(v.conn, name)) name = `${os.name}-${k++}`;
+    // Guest.generate_name: the OS name, then -2, -3 ...; "vm1", "vm2" ... for the generic OS
+    const generic = os.name === "generic";
+    const base = generic ? "vm" : os.name;
+    let k = generic ? 1 : 2;
+    name = generic ? `${base}${k}` : base;
+    while (D.lookupDomain(v.conn, name)) name = generic ? `${base}${++k}` : `${base}-${k++}`;
     out.push(`Using default --name ${name}\n`);
   }
-  const mem = memMiB ?? os.minRamMiB;
-  if (memMiB !== undefined && os.minRamMiB > mem) warn.push(`WARNING  Requested memory ${mem} MiB is less than the recommended ${os.minRamMiB} MiB for OS ${os.name}\n`);
-  const vcpus = o.vcpus ? Number(subopts(o.vcpus[0]!, "vcpus").vcpus) : 1;
+  // set_cli_defaults: the OS's recommended memory, vCPUs and disk
+  let mem = memMiB;
+  if (mem === undefined && os.recRamMiB) {
+    mem = os.recRamMiB;
+    out.push(`Using ${os.name} default --memory ${mem}\n`);
+  }
+  const diskGiven = !!o.disk;
+  const defaultDisk = !diskGiven && os.recStorageGiB ? `size=${os.recStorageGiB}` : undefined;
+  if (defaultDisk) out.push(`Using ${os.name} default --disk ${defaultDisk}\n`);
+  let msg = "";
+  if (mem === undefined) msg += "\n--memory amount in MiB is required";
+  if (!diskGiven && !os.recStorageGiB) msg += "\n--disk storage must be specified (override with --disk none)";
+  if (!install) msg += "\nAn install method must be specified\n(--location URL, --cdrom CD/ISO, --pxe, --import, --boot hd|cdrom|...)";
+  if (msg) return { exit: 1, out: [{ fd: 1 as const, text: out.join("") }, { fd: 2 as const, text: `ERROR    ${msg}\n` }].filter((c) => c.text) };
+  if (os.name === "generic") warn.push("WARNING  Using --osinfo generic, VM performance may suffer. Specify an accurate OS for optimal results.\n");
+  if (os.minRamMiB > mem!) warn.push(`WARNING  Requested memory ${mem} MiB is less than the recommended ${os.minRamMiB} MiB for OS ${os.name}\n`);
+  else if (!os.minRamMiB && mem! < 17) warn.push(`WARNING  Requested memory ${mem} MiB is abnormally low. Were you trying to specify GiB?\n`);
+  const vcpus = o.vcpus ? Number(subopts(o.vcpus[0]!, "vcpus").vcpus) : os.recCpus || 1;
   // disks
   const plans: DiskPlan[] = [];
   const vd = (i: number) => (os!.virtio && !test ? `vd${String.fromCharCode(97 + i)}` : `hd${String.fromCharCode(97 + i)}`);
-  const diskSpecs = o.disk ?? (install !== "cdrom" || true ? [] : []);
-  if (!o.disk && install !== "pxe") {
-    out.push(`Using ${os.name} default --disk size=${os.recStorageGiB}\n`);
-    diskSpecs.push(`size=${os.recStorageGiB}`);
-  }
+  const diskSpecs = o.disk ?? (defaultDisk ? [defaultDisk] : []);
   let n = 0;
   for (const spec of diskSpecs) {
     if (spec === "none") continue;
@@ -179,6 +219,11 @@ export function virtInstall(ctx: ToolContext, args: string[]): ToolResult {
     if (d.path === undefined || d.path === "") {
       if (size === undefined) return e(`ERROR    Error: --disk ${spec}: --disk storage must be specified\n`);
       const pool = lookupPool(v.conn, d.pool ?? "default");
+      if (!pool && test && !d.pool) {
+        // the test driver has no pool at /var/lib/libvirt/images: virt-install makes a "default" one there
+        plans.push({ path: `/var/lib/libvirt/images/${name}.qcow2`, device, format: d.format ?? "qcow2", bus, target: vd(n++), create: { name: `${name}.qcow2`, sizeGiB: size } });
+        continue;
+      }
       if (!pool) return e(`ERROR    Error: --disk ${spec}: Storage pool not found: no storage pool with matching name '${d.pool ?? "default"}'\n`);
       let volName = `${name}.qcow2`;
       let k = 1;
@@ -196,26 +241,28 @@ export function virtInstall(ctx: ToolContext, args: string[]): ToolResult {
   }
   if (install === "cdrom") {
     const iso = resolvePath(ctx.cwd, o.cdrom![0]!);
-    if (!stat(v.fs, iso)) return e(`ERROR    Validating install media '${o.cdrom![0]}' failed: Must specify storage creation parameters for non-existent path '${iso}'.\n`);
     plans.push({ path: iso, device: "cdrom", format: "raw", bus: test ? "ide" : "sata", target: test ? `hd${String.fromCharCode(97 + n)}` : "sda", readonly: true });
   }
-  if (install === "location") return e(`ERROR    Error validating install location: Could not find an installable distribution at URL '${o.location![0]}'\n\nThe location must be the root directory of an install tree.\nSee virt-install man page for various distro examples.\n`);
-  // networks
-  const nets = (o.network ?? ["default"]).filter((x) => x !== "none");
+  // networks: the default network (user networking on the test driver); the test driver defines a guest on a
+  // network it does not have, QEMU's driver refuses to start it
+  const nets = (o.network ?? [test ? "user" : "default"]).filter((x) => x !== "none");
   for (const nw of nets) {
     const s = subopts(nw, "network");
-    const net = s.network === "default" && !o.network ? "default" : s.network;
-    if (net && !s.bridge && net !== "default" && !lookupNetwork(v.conn, net)) return e(`ERROR    Network not found: no network with matching name '${net}'\n`);
+    const net = s.network;
+    if (!test && net && !s.bridge && net !== "user" && !lookupNetwork(v.conn, net)) return e(`ERROR    Network not found: no network with matching name '${net}'\n`);
   }
-  const graphics = o.graphics?.[0] ? subopts(o.graphics[0], "type") : { type: "vnc" };
-  const xml = domainXml({ name, os, mem, vcpus, plans, nets, graphics, test, uuid: v.freshUuid(), mac: () => v.freshMac(), boot: install === "cdrom" ? ["cdrom", "hd"] : ["hd"] });
-  if (o["print-xml"]) return { exit: 0, out: [{ fd: 1 as const, text: xml }], world: v.world };
+  // Debian's QEMU has spice, so spice is the default display (virtinst DeviceGraphics._default_type)
+  const graphics = o.graphics?.[0] ? subopts(o.graphics[0], "type") : { type: "spice" };
+  const xml = domainXml({ name, os, mem: mem!, vcpus, plans, nets, graphics, test, uuid: v.freshUuid(), mac: () => v.freshMac(), boot: install === "cdrom" ? ["cdrom", "hd"] : ["hd"] });
+  // print_stdout adds a newline after the XML, which ends with one
+  // (--print-xml makes virt-install quiet: no "Using default" lines, no warnings)
+  if (o["print-xml"]) return { exit: 0, out: [{ fd: 1 as const, text: xml + "\n" }], world: v.world };
   const def = parseDomainXml(xml, defContext(v));
   if ("code" in def) return e(`ERROR    ${def.message}\n`);
   if (D.lookupDomain(v.conn, name)) {
-    return { exit: 1, out: [{ fd: 1 as const, text: out.join("") }, { fd: 2 as const, text: warn.join("") }, { fd: 1 as const, text: "\nStarting install...\n" }, { fd: 2 as const, text: `ERROR    Guest name '${name}' is already in use.\n` }, { fd: 1 as const, text: `Domain installation does not appear to have been successful.\nIf it was, you can restart your domain by running:\n  virsh --connect ${uri} start ${name}\notherwise, please restart your installation.\n` }].filter((c) => c.text) };
+    return { exit: 1, out: [{ fd: 1 as const, text: out.join("") }, { fd: 2 as const, text: warn.join("") }, { fd: 1 as const, text: "\nStarting install...\n" }, { fd: 2 as const, text: `ERROR    Guest name '${name}' is already in use.\nDomain installation does not appear to have been successful.\nIf it was, you can restart your domain by running:\n  virsh --connect ${uri} start ${name}\notherwise, please restart your installation.\n` }].filter((c) => c.text) };
   }
-  if (o["dry-run"]) return { exit: 0, out: [{ fd: 1 as const, text: out.join("") }, { fd: 2 as const, text: warn.join("") }, { fd: 1 as const, text: "\nDry run completed successfully\n" }].filter((c) => c.text) };
+  if (o["dry-run"]) return { exit: 0, out: [{ fd: 1 as const, text: out.join("") }, { fd: 2 as const, text: warn.join("") }, { fd: 1 as const, text: "Dry run completed successfully\n" }].filter((c) => c.text) };
   let text = "\nStarting install...\n";
   for (const p of plans) {
     if (!p.create) continue;
@@ -274,17 +321,21 @@ interface XmlSpec {
   boot: string[];
 }
 
-/** The domain XML virtinst 4.1 writes for an x86_64 KVM guest (q35, virtio devices when the OS has drivers). */
+/** The domain XML virtinst 4.1 writes for an x86_64 KVM guest (q35 and virtio devices when the OS has drivers),
+ * or for the test driver (i686, USB 2, user networking): Guest.set_defaults and its _add_spice_devices. */
 function domainXml(s: XmlSpec): string {
   const kib = s.mem * 1024;
   const l: string[] = [];
   l.push(`<domain type="${s.test ? "test" : "kvm"}">`, `  <name>${esc(s.name)}</name>`, `  <uuid>${s.uuid}</uuid>`);
-  l.push(`  <metadata>`, `    <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">`, `      <libosinfo:os id="${s.os.id}"/>`, `    </libosinfo:libosinfo>`, `  </metadata>`);
+  if (s.os.id) l.push(`  <metadata>`, `    <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">`, `      <libosinfo:os id="${s.os.id}"/>`, `    </libosinfo:libosinfo>`, `  </metadata>`);
   l.push(`  <memory>${kib}</memory>`, `  <currentMemory>${kib}</currentMemory>`, `  <vcpu>${s.vcpus}</vcpu>`);
-  l.push(`  <os>`, s.test ? `    <type arch="i686">hvm</type>` : `    <type arch="x86_64" machine="q35">hvm</type>`, ...s.boot.map((b) => `    <boot dev="${b}"/>`), `  </os>`);
-  if (s.test) l.push(`  <features>`, `    <pae/>`, `  </features>`, `  <clock offset="utc"/>`);
+  l.push(`  <os>`, s.test ? `    <type arch="i686">hvm</type>` : `    <type arch="x86_64" machine="${s.os.q35 ? "q35" : "pc-i440fx-7.2"}">hvm</type>`, ...s.boot.map((b) => `    <boot dev="${b}"/>`), `  </os>`);
+  // virtinst Guest.set_defaults, then _add_spice_devices (vmport off, spicevmc channel, sound, USB redirection)
+  const spice = s.graphics.type === "spice";
+  const vmport = spice ? [`    <vmport state="off"/>`] : [];
+  if (s.test) l.push(`  <features>`, `    <pae/>`, ...vmport, `  </features>`, `  <clock offset="utc"/>`);
   else {
-    l.push(`  <features>`, `    <acpi/>`, `    <apic/>`, `    <vmport state="off"/>`, `  </features>`, `  <cpu mode="host-passthrough"/>`);
+    l.push(`  <features>`, `    <acpi/>`, `    <apic/>`, ...vmport, `  </features>`, `  <cpu mode="host-passthrough"/>`);
     l.push(`  <clock offset="${s.os.windows ? "localtime" : "utc"}">`, `    <timer name="rtc" tickpolicy="catchup"/>`, `    <timer name="pit" tickpolicy="delay"/>`, `    <timer name="hpet" present="no"/>`, `  </clock>`);
   }
   l.push(`  <pm>`, `    <suspend-to-mem enabled="no"/>`, `    <suspend-to-disk enabled="no"/>`, `  </pm>`, `  <devices>`);
@@ -296,26 +347,39 @@ function domainXml(s: XmlSpec): string {
     if (p.readonly) l.push(`      <readonly/>`);
     l.push(`    </disk>`);
   }
-  if (s.test) {
+  if (s.test || !s.os.usb3) {
     l.push(`    <controller type="usb" model="ich9-ehci1"/>`, `    <controller type="usb" model="ich9-uhci1">`, `      <master startport="0"/>`, `    </controller>`, `    <controller type="usb" model="ich9-uhci2">`, `      <master startport="2"/>`, `    </controller>`, `    <controller type="usb" model="ich9-uhci3">`, `      <master startport="4"/>`, `    </controller>`);
-  } else {
-    l.push(`    <controller type="usb" model="qemu-xhci" ports="15"/>`, `    <controller type="pci" model="pcie-root"/>`);
+  } else l.push(`    <controller type="usb" model="qemu-xhci" ports="15"/>`);
+  if (!s.test && s.os.q35) {
+    l.push(`    <controller type="pci" model="pcie-root"/>`);
     for (let i = 0; i < 14; i++) l.push(`    <controller type="pci" model="pcie-root-port"/>`);
   }
   for (const n of s.nets) {
     const o = subopts(n, "network");
-    const bridge = o.bridge;
-    l.push(`    <interface type="${bridge ? "bridge" : "network"}">`, `      <source ${bridge ? `bridge="${bridge}"` : `network="${o.network ?? "default"}"`}/>`, `      <mac address="${o.mac ?? s.mac()}"/>`, `      <model type="${o.model ?? (s.test ? "e1000" : s.os.virtio ? "virtio" : "e1000e")}"/>`, `    </interface>`);
+    // a MAC from QEMU's OUI, or Xen's for every other driver (virtinst _random_mac)
+    const mac = o.mac ?? (s.test ? s.mac().replace(/^52:54:00/, "00:16:3e") : s.mac());
+    const model = o.model ?? (s.test ? "e1000" : s.os.virtio ? "virtio" : s.os.q35 ? "e1000e" : "e1000");
+    if (o.network === "user") l.push(`    <interface type="user">`, `      <mac address="${mac}"/>`, `      <model type="${model}"/>`, `    </interface>`);
+    else {
+      const bridge = o.bridge;
+      l.push(`    <interface type="${bridge ? "bridge" : "network"}">`, `      <source ${bridge ? `bridge="${bridge}"` : `network="${o.network ?? "default"}"`}/>`, `      <mac address="${mac}"/>`, `      <model type="${model}"/>`, `    </interface>`);
+    }
   }
   l.push(`    <console type="pty"/>`);
   if (!s.test && s.os.agent) l.push(`    <channel type="unix">`, `      <source mode="bind"/>`, `      <target type="virtio" name="org.qemu.guest_agent.0"/>`, `    </channel>`);
+  if (spice) l.push(`    <channel type="spicevmc">`, `      <target type="virtio" name="com.redhat.spice.0"/>`, `    </channel>`);
   if (s.graphics.type !== "none") {
     l.push(`    <input type="tablet" bus="usb"/>`);
-    l.push(`    <graphics type="${s.graphics.type ?? "vnc"}" port="${s.graphics.port ?? "-1"}"${s.graphics.listen ? ` listen="${s.graphics.listen}"` : ""}/>`);
-    l.push(`    <video>`, `      <model type="${s.test ? "vga" : s.os.virtio ? "virtio" : "qxl"}"/>`, `    </video>`);
+    if (spice) l.push(`    <graphics type="spice" port="${s.graphics.port ?? "-1"}" tlsPort="-1" autoport="yes"${s.graphics.listen ? ` listen="${s.graphics.listen}"` : ""}>`, `      <image compression="off"/>`, `    </graphics>`);
+    else l.push(`    <graphics type="${s.graphics.type ?? "vnc"}" port="${s.graphics.port ?? "-1"}"${s.graphics.listen ? ` listen="${s.graphics.listen}"` : ""}/>`);
+    if (spice) l.push(`    <sound model="${!s.test && s.os.q35 ? "ich9" : "ich6"}"/>`);
+    // DeviceVideo.default_model: virtio when the guest has a virtio-gpu driver, qxl with spice, else vga
+    const video = !s.test && s.os.virtioGpu ? "virtio" : spice ? "qxl" : "vga";
+    l.push(`    <video>`, `      <model type="${video}"/>`, `    </video>`);
+    if (spice) l.push(`    <redirdev bus="usb" type="spicevmc"/>`, `    <redirdev bus="usb" type="spicevmc"/>`);
   }
   if (!s.test) {
-    l.push(`    <memballoon model="virtio"/>`);
+    if (s.os.balloon) l.push(`    <memballoon model="virtio"/>`);
     if (s.os.rng) l.push(`    <rng model="virtio">`, `      <backend model="random">/dev/urandom</backend>`, `    </rng>`);
   }
   l.push(`  </devices>`, `</domain>`);
