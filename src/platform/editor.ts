@@ -1,13 +1,39 @@
 // Opens the learner's own $EDITOR on a temporary copy (virsh edit and its kin): the one host program the
 // lab shell may start, and only on a file in lpic3's data directory.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { dataDir } from "./paths";
 
-/** The editor to use, from the simulated shell's environment first, then the real one. */
-export function editorCommand(simEnv: Readonly<Record<string, string>>): string | undefined {
-  return simEnv.VISUAL || simEnv.EDITOR || process.env.VISUAL || process.env.EDITOR || undefined;
+/** Characters virsh accepts in $EDITOR for running it directly; anything else goes through `sh -c`. */
+const PLAIN = /^[A-Za-z0-9\-/_.:@]+$/;
+
+function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, cmd), constants.X_OK);
+      return true;
+    } catch {
+      /* not here */
+    }
+  }
+  return false;
+}
+
+/**
+ * The editor to use: $VISUAL, then $EDITOR, from the simulated shell's environment first, then the real one;
+ * with neither set, vi as virsh does (or nano when there is no vi). Undefined when nothing can run.
+ */
+export function editorCommand(simEnv: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const set = simEnv.VISUAL || simEnv.EDITOR || env.VISUAL || env.EDITOR;
+  if (set) return set;
+  return ["vi", "nano"].find((e) => onPath(e, env));
+}
+
+/** The argv that runs `editor` on `file`, as virsh's vshEditFile does: directly, or through `sh -c`. */
+export function editorArgv(editor: string, file: string): string[] {
+  if (PLAIN.test(editor)) return [editor, file];
+  return ["sh", "-c", `${editor} '${file.replace(/'/g, "'\\''")}'`];
 }
 
 export function editText(editor: string, content: string, suffix: string): string | null {
@@ -16,8 +42,8 @@ export function editText(editor: string, content: string, suffix: string): strin
   const file = join(dir, `virsh${process.pid}-${Date.now()}${suffix}`);
   writeFileSync(file, content, { mode: 0o600 });
   try {
-    const [cmd, ...args] = editor.split(/\s+/).filter(Boolean);
-    const r = spawnSync(cmd!, [...args, file], { stdio: "inherit" });
+    const [cmd, ...args] = editorArgv(editor, file);
+    const r = spawnSync(cmd!, args, { stdio: "inherit" });
     if (r.error || r.status !== 0) return null;
     return readFileSync(file, "utf8");
   } finally {

@@ -55,7 +55,9 @@ export function registerShell(program: Command, term: Terminal) {
         },
       });
       const c = term.chalk;
-      const banner = c.dim(`lpic3 lab shell · ${title}\nA simulated host: nothing you type runs on your machine. 'help' lists what is installed, 'exit' leaves.\n\n`);
+      const { wrap } = await import("../render/text");
+      const intro = wrap("A simulated host: nothing you type runs on your machine. 'help' lists what is installed, 'exit' or Ctrl-D leaves.", Math.min(term.columns, 100));
+      const banner = c.dim(`lpic3 lab shell · ${title}\n${intro.join("\n")}\n\n`);
       process.exitCode = await repl(session, term, banner);
     });
 }

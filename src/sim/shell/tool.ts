@@ -44,6 +44,12 @@ export interface InteractiveProgram {
   eof(world: World, tty: boolean): Step;
   /** Words to complete the current input line (optional). */
   complete?(line: string, world: World): string[];
+  /**
+   * Key sequences the program acts on the moment they are typed, without waiting for Enter (a console's
+   * escape: Ctrl-] for `xl console`, Ctrl-A then a letter for QEMU's -nographic mux). On a terminal the lab
+   * shell feeds the line typed so far plus the sequence as one line. Optional; most programs read lines.
+   */
+  immediateKeys?(): readonly string[];
 }
 
 /** A request to let the learner edit a temporary copy of some text in their own $EDITOR (virsh edit). */

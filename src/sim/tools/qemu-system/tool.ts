@@ -24,6 +24,8 @@ export function runQemu(ctx: ToolContext, args: string[]): ToolResult {
 
 const MUX_HELP = ["C-a h    print this help", "C-a x    exit emulator", "C-a s    save disk data back to file (if -snapshot)", "C-a t    toggle console timestamps", "C-a b    send break (magic sysrq)", "C-a c    switch between console and monitor", "C-a C-a  sends C-a"];
 
+const MUX_KEYS = ["h", "x", "s", "t", "b", "c", "\x01"].map((k) => "\x01" + k);
+
 /**
  * -nographic: the guest's serial console and the monitor share stdio. Ctrl-A c switches between them,
  * Ctrl-A x ends QEMU. The simulated guest prints nothing on its serial port.
@@ -43,6 +45,11 @@ class MuxConsole implements InteractiveProgram {
 
   prompt(): string {
     return this.focus === "monitor" ? "(qemu) " : "";
+  }
+
+  /** The mux escape: Ctrl-A and the next key act at once, in the serial console and in the monitor alike. */
+  immediateKeys(): readonly string[] {
+    return MUX_KEYS;
   }
 
   start(): Step {

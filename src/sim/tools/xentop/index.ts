@@ -214,6 +214,8 @@ export function summary(x: XenState, t: number): string {
   return `xentop - ${time}   Xen ${XEN_VERSION.major}.${XEN_VERSION.minor}${XEN_VERSION.extra}\n${x.domains.length} domains: ${run} running, ${block} blocked, ${pause} paused, ${crash} crashed, ${dying} dying, ${shut} shutdown \nMem: ${tot}k total, ${tot - free}k used, ${free}k free    CPUs: ${x.nrCpus} @ ${Math.floor(x.info.cpuMhz)}MHz\n`;
 }
 
+const XENTOP_KEYS = [..."qnbvrsdQNBVRSD"];
+
 const BOTTOM = "  Delay  Networks  vBds  VCPUs  Repeat header  Sort order  Quit  ";
 
 class XentopScreen implements InteractiveProgram {
@@ -228,6 +230,11 @@ class XentopScreen implements InteractiveProgram {
 
   prompt(): string {
     return this.promptText !== null ? `${this.promptText}: ` : "";
+  }
+
+  /** A full-screen program: each command key acts at once (the delay is typed and ends with Enter). */
+  immediateKeys(): readonly string[] {
+    return this.promptText !== null ? [] : XENTOP_KEYS;
   }
 
   private frame(world: World, tty: boolean): { world: World; text: string } {

@@ -104,6 +104,11 @@ class XenConsole implements InteractiveProgram {
 
   private name = "";
 
+  /** Ctrl-] detaches at once, as xl console's escape character does. */
+  immediateKeys(): readonly string[] {
+    return ["\x1d"];
+  }
+
   start(world: World): Step {
     const d = this.dom(world);
     if (!d) return { out: [], done: true, exit: 1 };
