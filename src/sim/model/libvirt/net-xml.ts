@@ -1,6 +1,6 @@
 // Network, storage pool, volume and nwfilter XML: validation with libvirt's wording and canonical form.
 import { child, childText, el, isEl, kids, parseXml, stripWs, syntaxErrorText, text, type XmlEl } from "./xml";
-import { lvErr, type DriverKind, type LvError, type Volume } from "./types";
+import { lvErr, type DriverKind, type LvError, type StoragePerms, type Volume } from "./types";
 import { scaleInteger, u64, ULLONG_MAX } from "./units";
 
 const FORWARD_MODES = ["nat", "route", "open", "bridge", "private", "vepa", "passthrough", "hostdev"];
@@ -139,8 +139,9 @@ export function normalizePool(rootIn: XmlEl, o: { uuid: () => string }): XmlEl |
   if (["dir", "fs", "netfs", "disk", "iscsi", "scsi", "mpath", "vstorage"].includes(type) && !path) return lvErr("XML_ERROR", "XML error: missing storage pool target path");
   const tgtKids: XmlEl[] = [];
   if (path) tgtKids.push(el("path", {}, [path.replace(/\/+$/, "") || "/"]));
-  const perms = child(tgt, "permissions");
-  if (perms) tgtKids.push(el("permissions", {}, ["mode", "owner", "group", "label"].flatMap((n) => kids(perms, n))));
+  const perms = parsePerms(child(tgt, "permissions"));
+  if (perms && "code" in perms) return perms;
+  tgtKids.push(...permsXml(perms));
   return el("pool", { type }, [el("name", {}, [name]), el("uuid", {}, [uuid]), { ...el("source", {}, srcKids), block: true }, ...(tgtKids.length ? [el("target", {}, tgtKids)] : [])]);
 }
 
@@ -176,8 +177,52 @@ export interface VolumeSpec {
   capacity: number;
   allocation?: number;
   format?: string;
-  backing?: { path: string; format?: string };
+  backing?: { path: string; format?: string; perms?: StoragePerms };
   type?: string;
+  key?: string;
+  path?: string;
+  perms?: StoragePerms;
+}
+
+/** strtoll on the whole string (leading blanks and a sign allowed, nothing after the digits). */
+function strToLL(s: string, base: 8 | 10): bigint | undefined {
+  const m = (base === 8 ? /^[ \t\n\v\f\r]*([+-]?)([0-7]+)$/ : /^[ \t\n\v\f\r]*([+-]?)(\d+)$/).exec(s);
+  if (!m) return undefined;
+  const v = BigInt((base === 8 ? "0o" : "") + m[2]!) * (m[1] === "-" ? -1n : 1n);
+  return v > 0x7fffffffffffffffn || v < -0x8000000000000000n ? undefined : v;
+}
+
+/** virStorageDefParsePerms: <mode> octal within 0777, <owner>/<group> an id_t or -1, <label> kept as written. */
+export function parsePerms(pe: XmlEl | undefined): StoragePerms | LvError | undefined {
+  if (!pe) return undefined;
+  const perms: StoragePerms = {};
+  const mode = text(child(pe, "mode") ?? el("x")) ?? "";
+  if (mode !== "") {
+    const m = strToLL(mode, 8);
+    if (m === undefined || m < -0x80000000n || m > 0x7fffffffn || (m & ~0o777n) !== 0n) return lvErr("XML_ERROR", "XML error: malformed octal mode");
+    perms.mode = Number(m);
+  }
+  for (const which of ["owner", "group"] as const) {
+    const e = child(pe, which);
+    if (!e) continue;
+    const n = strToLL(text(e) ?? "", 10);
+    if (n === undefined || ((n < 0n || n > 0xffffffffn) && n !== -1n)) return lvErr("XML_ERROR", `XML error: malformed ${which} element`);
+    if (n !== -1n && n !== 0xffffffffn) perms[which] = Number(n);
+  }
+  const label = text(child(pe, "label") ?? el("x")) ?? "";
+  if (label !== "") perms.label = label;
+  return perms;
+}
+
+/** virStorage*DefFormat's <permissions>: only what is set; mode printed as 0%o, ids as %d. */
+export function permsXml(p: StoragePerms | undefined): XmlEl[] {
+  if (!p || (p.mode === undefined && p.owner === undefined && p.group === undefined && p.label === undefined)) return [];
+  const ks: XmlEl[] = [];
+  if (p.mode !== undefined) ks.push(el("mode", {}, ["0" + p.mode.toString(8)]));
+  if (p.owner !== undefined) ks.push(el("owner", {}, [String(p.owner | 0)]));
+  if (p.group !== undefined) ks.push(el("group", {}, [String(p.group | 0)]));
+  if (p.label !== undefined) ks.push(el("label", {}, [p.label]));
+  return [el("permissions", {}, ks)];
 }
 
 export function parseVolumeXml(xmlText: string, what = "storage_volume_definition"): VolumeSpec | LvError {
@@ -190,30 +235,47 @@ export function volumeFromEl(root: XmlEl): VolumeSpec | LvError {
   if (root.name !== "volume") return lvErr("XML_ERROR", `XML error: expecting root element of 'volume', not '${root.name}'`);
   const name = childText(root, "name")?.trim();
   if (!name) return lvErr("XML_ERROR", "XML error: missing volume name element");
+  // virStorageVolDefParseXML's order: the backing store (path, format, permissions), capacity, allocation, then the target
+  const bs = child(root, "backingStore");
+  const bsPath = bs ? text(child(bs, "path") ?? el("x")) ?? "" : "";
+  let backing: VolumeSpec["backing"];
+  if (bsPath !== "") {
+    const bperms = parsePerms(child(bs, "permissions"));
+    if (bperms && "code" in bperms) return bperms;
+    const bfmt = child(bs, "format")?.attrs.type;
+    backing = { path: bsPath, ...(bfmt ? { format: bfmt } : {}), ...(bperms ? { perms: bperms } : {}) };
+  }
   const cap = sizeOf(child(root, "capacity"));
   if (cap === undefined) return lvErr("XML_ERROR", "XML error: missing capacity element");
   if (typeof cap !== "number") return cap;
   const alloc = sizeOf(child(root, "allocation"));
   if (alloc !== undefined && typeof alloc !== "number") return alloc;
-  const bs = child(root, "backingStore");
+  const tgt = child(root, "target");
+  const perms = parsePerms(child(tgt, "permissions"));
+  if (perms && "code" in perms) return perms;
+  const key = text(child(root, "key") ?? el("x")) ?? "";
+  const path = text(child(tgt, "path") ?? el("x")) ?? "";
   return {
     name,
     capacity: cap,
     ...(alloc !== undefined ? { allocation: alloc } : {}),
-    format: child(child(root, "target"), "format")?.attrs.type,
-    ...(bs ? { backing: { path: childText(bs, "path")?.trim() ?? "", format: child(bs, "format")?.attrs.type } } : {}),
+    format: child(tgt, "format")?.attrs.type,
+    ...(backing ? { backing } : {}),
     ...(root.attrs.type ? { type: root.attrs.type } : {}),
+    ...(key ? { key } : {}),
+    ...(path ? { path } : {}),
+    ...(perms ? { perms } : {}),
   };
 }
 
 export function volumeXml(v: Volume): XmlEl {
   return el("volume", { type: v.type }, [
     el("name", {}, [v.name]),
-    el("key", {}, [v.path]),
+    el("key", {}, [v.key ?? v.path]),
     el("capacity", { unit: "bytes" }, [String(v.capacity)]),
     el("allocation", { unit: "bytes" }, [String(v.allocation)]),
-    el("target", {}, [el("path", {}, [v.path]), ...(v.format ? [el("format", { type: v.format })] : [])]),
-    ...(v.backing ? [el("backingStore", {}, [el("path", {}, [v.backing.path]), ...(v.backing.format ? [el("format", { type: v.backing.format })] : [])])] : []),
+    el("target", {}, [el("path", {}, [v.path]), ...(v.format ? [el("format", { type: v.format })] : []), ...permsXml(v.perms)]),
+    ...(v.backing ? [el("backingStore", {}, [el("path", {}, [v.backing.path]), ...(v.backing.format ? [el("format", { type: v.backing.format })] : []), ...permsXml(v.backing.perms)])] : []),
   ]);
 }
 

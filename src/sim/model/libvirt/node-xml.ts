@@ -220,9 +220,12 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
       if ("code" in vEl) return vEl;
       const spec = volumeFromEl(vEl);
       if ("code" in spec) return spec;
-      const path = childText(child(vEl, "target"), "path")?.trim() ?? `${poolPath(def) ?? ""}/${spec.name}`;
+      // testOpenVolumesForPool keeps a given path and key, defaulting them to pool path/name
+      const path = spec.path ?? `${poolPath(def) ?? ""}/${spec.name}`;
       const format = volFormatFor(def.attrs.type ?? "dir", spec.format);
       if (typeof format === "object") return format;
+      const bfmt = spec.backing ? volFormatFor(def.attrs.type ?? "dir", spec.backing.format) : undefined;
+      if (typeof bfmt === "object") return bfmt;
       pool.volumes.push({
         name: spec.name,
         path,
@@ -230,7 +233,9 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
         capacity: spec.capacity,
         allocation: spec.allocation ?? spec.capacity,
         ...(format ? { format } : {}),
-        ...(spec.backing ? { backing: spec.backing } : {}),
+        ...(spec.backing ? { backing: { path: spec.backing.path, ...(bfmt ? { format: bfmt } : {}), ...(spec.backing.perms ? { perms: spec.backing.perms } : {}) } } : {}),
+        ...(spec.key && spec.key !== path ? { key: spec.key } : {}),
+        ...(spec.perms ? { perms: spec.perms } : {}),
       });
     }
     recomputePool(conn, pool);

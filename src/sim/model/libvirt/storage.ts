@@ -4,7 +4,7 @@ import { basename, dirname, listDir, makeDir, removeNode, stat, writeFile, type 
 import { newImage } from "../image";
 import { el, type XmlEl } from "./xml";
 import { poolName, poolPath, poolType } from "./net-xml";
-import { lvErr, type LibvirtConn, type LvError, type Pool, type Volume } from "./types";
+import { lvErr, type LibvirtConn, type LvError, type Pool, type StoragePerms, type Volume } from "./types";
 
 /** The test driver's fixed pool size (testStoragePoolObjSetDefaults): 100 GiB. */
 export const TEST_POOL_CAPACITY = 100 * 1024 ** 3;
@@ -125,6 +125,11 @@ export function findVolume(p: Pool, key: string): Volume | undefined {
 export function findVolumeAnywhere(conn: LibvirtConn, key: string): { pool: Pool; vol: Volume } | undefined {
   for (const p of conn.pools) {
     if (!p.active) continue;
+    const v = p.volumes.find((x) => (x.key ?? x.path) === key);
+    if (v) return { pool: p, vol: v };
+  }
+  for (const p of conn.pools) {
+    if (!p.active) continue;
     const v = p.volumes.find((x) => x.path === key);
     if (v) return { pool: p, vol: v };
   }
@@ -159,8 +164,9 @@ export interface VolCreate {
   capacity: number;
   allocation?: number;
   format?: string;
-  backing?: { path: string; format?: string };
+  backing?: { path: string; format?: string; perms?: StoragePerms };
   type?: Volume["type"];
+  perms?: StoragePerms;
 }
 
 export function createVolume(conn: LibvirtConn, p: Pool, spec: VolCreate, fs: Fs | undefined, mtime: number): Volume | LvError {
@@ -175,7 +181,14 @@ export function createVolume(conn: LibvirtConn, p: Pool, spec: VolCreate, fs: Fs
   if (conn.driver === "test") {
     const alloc = spec.allocation ?? spec.capacity;
     if (p.allocation + alloc > p.capacity) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${spec.name}'`);
-    vol = { name: spec.name, path, type: spec.type ?? "file", capacity: spec.capacity, allocation: alloc, ...(fmt ? { format: fmt } : {}), ...(spec.backing ? { backing: spec.backing } : {}) };
+    // the backing store's format defaults like the volume's own (raw, or none in a disk pool)
+    let backing = spec.backing;
+    if (backing) {
+      const bfmt = volFormatFor(poolType(p.def), backing.format);
+      if (typeof bfmt === "object") return bfmt;
+      backing = { path: backing.path, ...(bfmt ? { format: bfmt } : {}), ...(backing.perms ? { perms: backing.perms } : {}) };
+    }
+    vol = { name: spec.name, path, type: spec.type ?? "file", capacity: spec.capacity, allocation: alloc, ...(fmt ? { format: fmt } : {}), ...(backing ? { backing } : {}), ...(spec.perms ? { perms: spec.perms } : {}) };
   } else {
     const img = newImage(format === "iso" ? "raw" : format, spec.capacity, spec.backing ? { backingFile: spec.backing.path, ...(spec.backing.format ? { backingFormat: spec.backing.format } : {}) } : {});
     if (spec.allocation !== undefined && format === "raw") img.allocated = Math.min(spec.allocation, spec.capacity);

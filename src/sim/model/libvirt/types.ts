@@ -76,7 +76,18 @@ export interface Volume {
   capacity: number;
   allocation: number;
   format?: string;
-  backing?: { path: string; format?: string };
+  backing?: { path: string; format?: string; perms?: StoragePerms };
+  /** virStorageVolDef key when it differs from the path (given in a test-driver node file). */
+  key?: string;
+  perms?: StoragePerms;
+}
+
+/** virStoragePerms as parsed from <permissions>: absent fields are libvirt's -1. */
+export interface StoragePerms {
+  mode?: number;
+  owner?: number;
+  group?: number;
+  label?: string;
 }
 
 export interface Pool {

@@ -265,7 +265,11 @@ const cpuCompare: Handler = (v, o) => {
   return true;
 };
 
-const nodesuspend: Handler = (v) => {
+const nodesuspend: Handler = (v, o) => {
+  if (!["mem", "disk", "hybrid"].includes(o.raw("target") ?? "")) {
+    v.error("Invalid target");
+    return false;
+  }
   if (isTest(v)) {
     v.lastError = noSupport("virNodeSuspendForDuration");
     v.error("The host was not suspended");
@@ -291,7 +295,12 @@ const nodedevList: Handler = (v, o) => {
   return true;
 };
 
-const secretList: Handler = (v) => {
+const secretList: Handler = (v, o) => {
+  // without virConnectListAllSecrets virsh cannot filter
+  if (isTest(v) && ["ephemeral", "no-ephemeral", "private", "no-private"].some((f) => o.has(f))) {
+    v.error("Filtering is not supported by this libvirt");
+    return false;
+  }
   if (isTest(v)) {
     v.lastError = noSupport("virConnectNumOfSecrets");
     v.error("Failed to count secrets");

@@ -353,7 +353,12 @@ const nwfilterList: Handler = (v) => {
 };
 
 const nwfilterDumpxml: Handler = (v, o) => {
-  if (isTest(v)) return v.fail(noSupport("virNWFilterLookupByName"));
+  if (isTest(v)) {
+    const key = o.raw("nwfilter") ?? "";
+    v.lastError = noSupport(key.length === 36 ? "virNWFilterLookupByUUID" : "virNWFilterLookupByName");
+    v.error(`failed to get nwfilter '${key}'`);
+    return false;
+  }
   const r = optFilter(v, o);
   if (!r) return false;
   v.print(formatXml(r.f.def));
@@ -389,7 +394,12 @@ const nwfilterDefine: Handler = (v, o) => {
 };
 
 const nwfilterUndefine: Handler = (v, o) => {
-  if (isTest(v)) return v.fail(noSupport("virNWFilterLookupByName"));
+  if (isTest(v)) {
+    const key = o.raw("nwfilter") ?? "";
+    v.lastError = noSupport(key.length === 36 ? "virNWFilterLookupByUUID" : "virNWFilterLookupByName");
+    v.error(`failed to get nwfilter '${key}'`);
+    return false;
+  }
   const r = optFilter(v, o);
   if (!r) return false;
   const inUse = v.conn.domains.some((d) => d.state !== "shutoff" && JSON.stringify(d.def).includes(`"filter":"${r.f.name}"`));

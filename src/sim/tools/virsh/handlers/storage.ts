@@ -402,7 +402,12 @@ const volPath: Handler = (v, o) => {
   v.print(`${r.vol.path}\n`);
   return true;
 };
-const volKey: Handler = volPath;
+const volKey: Handler = (v, o) => {
+  const r = optVol(v, o);
+  if (!r) return false;
+  v.print(`${r.vol.key ?? r.vol.path}\n`);
+  return true;
+};
 const volName: Handler = (v, o) => {
   const r = optVol(v, o, "vol", null);
   if (!r) return false;
@@ -479,7 +484,7 @@ const volCreate: Handler = (v, o) => {
   const res =
     "code" in spec
       ? spec
-      : v.mutate((c, fs) => S.createVolume(c, c.pools.find((x) => x.uuid === p.uuid)!, { name: spec.name, capacity: spec.capacity, ...(spec.allocation !== undefined ? { allocation: spec.allocation } : {}), ...(spec.format ? { format: spec.format } : {}), ...(spec.backing ? { backing: spec.backing } : {}), ...(spec.type ? { type: spec.type as Volume["type"] } : {}) }, fs, Math.floor(v.now / 1000)));
+      : v.mutate((c, fs) => S.createVolume(c, c.pools.find((x) => x.uuid === p.uuid)!, { name: spec.name, capacity: spec.capacity, ...(spec.allocation !== undefined ? { allocation: spec.allocation } : {}), ...(spec.format ? { format: spec.format } : {}), ...(spec.backing ? { backing: spec.backing } : {}), ...(spec.type ? { type: spec.type as Volume["type"] } : {}), ...(spec.perms ? { perms: spec.perms } : {}) }, fs, Math.floor(v.now / 1000)));
   if ("code" in res) {
     v.lastError = res;
     v.error(`Failed to create vol from ${file}`);
@@ -689,7 +694,7 @@ const volCreateFrom: Handler = (v, o) => {
     if (pp.volumes.some((x) => x.name === spec.name)) return lvErr("OPERATION_FAILED", "operation failed: storage vol already exists");
     const orig = pp.volumes.find((x) => x.name === input.vol.name);
     if (!orig) return lvErr("NO_STORAGE_VOL", `Storage volume not found: no storage vol with matching name '${input.vol.name}'`);
-    return S.createVolume(c, pp, { name: spec.name, capacity: spec.capacity, ...(spec.allocation !== undefined ? { allocation: spec.allocation } : {}), ...(spec.format ? { format: spec.format } : {}), ...(spec.type ? { type: spec.type as Volume["type"] } : {}) }, fs, Math.floor(v.now / 1000));
+    return S.createVolume(c, pp, { name: spec.name, capacity: spec.capacity, ...(spec.allocation !== undefined ? { allocation: spec.allocation } : {}), ...(spec.format ? { format: spec.format } : {}), ...(spec.type ? { type: spec.type as Volume["type"] } : {}), ...(spec.backing ? { backing: spec.backing } : {}), ...(spec.perms ? { perms: spec.perms } : {}) }, fs, Math.floor(v.now / 1000));
   });
   if ("code" in res) {
     v.lastError = res;

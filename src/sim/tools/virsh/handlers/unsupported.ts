@@ -65,7 +65,9 @@ const TABLE: Record<string, Unsupported> = {
   guestinfo: { lookup: "domain", api: "virDomainGetGuestInfo" },
   "domdirtyrate-calc": { lookup: "domain", api: "virDomainStartDirtyRateCalc" },
   allocpages: { api: "virNodeAllocPages" },
-  "node-memory-tune": { api: "virNodeGetMemoryParameters", pre: "Unable to get number of memory parameters" },
+  "node-memory-tune": { api: (o) => (["shm-pages-to-scan", "shm-sleep-millisecs", "shm-merge-across-nodes"].some((n) => o.has(n)) ? "virNodeSetMemoryParameters" : "virNodeGetMemoryParameters"), pre: "%SET" },
+  "hypervisor-cpu-baseline": { api: "virConnectBaselineHypervisorCPU" },
+  "hypervisor-cpu-compare": { file: "file", api: "virConnectCompareHypervisorCPU" },
   nodesevinfo: { api: "virNodeGetSEVInfo", pre: "Unable to get host SEV information" },
   "nwfilter-binding-create": { file: "file", api: "virNWFilterBindingCreateXML", pre: "Failed to create network filter from %file" },
   "nwfilter-binding-delete": { api: "virNWFilterBindingLookupByPortDev", pre: "failed to get nwfilter binding '%binding'" },
@@ -96,8 +98,10 @@ function handler(u: Unsupported): Handler {
       if (!f) return false;
       if (f.value !== undefined && readXmlFile(v, f.value) === undefined) return false;
     }
-    if (u.pre) v.error(u.pre.replace(/%([a-z-]+)/g, (_m, name: string) => o.raw(name) ?? ""));
-    return v.fail(noSupport(typeof u.api === "string" ? u.api : u.api(o)));
+    const api = typeof u.api === "string" ? u.api : u.api(o);
+    if (u.pre === "%SET") v.error(api.includes("Set") ? "Unable to change memory parameters" : "Unable to get number of memory parameters");
+    else if (u.pre) v.error(u.pre.replace(/%([a-z-]+)/g, (_m, name: string) => o.raw(name) ?? ""));
+    return v.fail(noSupport(api));
   };
 }
 
