@@ -156,7 +156,7 @@ function formatClockLeft(sec: number): string {
 async function interactiveExam(term: Terminal, s: ExamSession): Promise<ExamResult | undefined> {
   const exam = await import("../../app/exam");
   const { examScreen, formatClock } = await import("../ui/exam-screen");
-  const { select, confirm } = await import("@inquirer/prompts");
+  const { menu, fit } = await import("../ui/menu");
   const c = term.chalk;
   const startWall = Date.now();
   const startElapsed = s.elapsed;
@@ -164,119 +164,189 @@ async function interactiveExam(term: Terminal, s: ExamSession): Promise<ExamResu
   const elapsed = () => Math.min(limit, startElapsed + (Date.now() - startWall) / 1000);
   const deadline = startWall + (limit - startElapsed) * 1000;
   const total = s.plan.questions.length;
+  const width = Math.min(term.columns, 100);
   const same = (a: Given | undefined, b: Given | null) => JSON.stringify(a ?? null) === JSON.stringify(b);
   const keep = (id: string, given: Given | null) => {
     if (!same(s.answers.get(id), given)) exam.saveAnswer(s, id, given, elapsed());
   };
-  const timeLeft = () => formatClock(deadline - Date.now());
-  const signal = () => AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+  const timeLeft = () => {
+    const ms = deadline - Date.now();
+    const t = formatClock(ms);
+    return ms < 5 * 60_000 ? c.bold.red(t) : ms < 15 * 60_000 ? c.yellow(t) : c.green(t);
+  };
   let index = Math.max(0, s.plan.questions.findIndex((fq) => !s.answers.has(fq.id)));
+  const screen = fullScreen(term);
 
-  const menu = async (): Promise<"submit" | "quit" | "timeout" | number | null> => {
-    const unanswered = s.plan.questions.filter((fq) => !s.answers.has(fq.id)).length;
-    const what = await select(
-      {
-        message: `Exam menu · ${total - unanswered}/${total} answered · ${s.flagged.size} flagged · ${timeLeft()} left`,
+  /** The menu behind Esc; a number is a question to jump to. */
+  const examMenu = async (): Promise<"submit" | "quit" | "timeout" | number | null> => {
+    for (;;) {
+      const unanswered = s.plan.questions.filter((fq) => !s.answers.has(fq.id)).length;
+      const id = s.plan.questions[index]!.id;
+      screen.clear();
+      const what = await menu<string>({
+        message: () => `Exam menu · ${total - unanswered}/${total} answered · ${s.flagged.size} flagged · ${timeLeft()} left`,
         choices: [
-          { name: "Back to the question", value: "back" },
+          { name: `Back to question ${index + 1}`, value: "back" },
           { name: "Review all questions (answered, unanswered, flagged) and jump", value: "review" },
-          { name: s.flagged.has(s.plan.questions[index]!.id) ? "Unflag this question" : "Flag this question for review", value: "flag" },
+          { name: s.flagged.has(id) ? `Unflag question ${index + 1}` : `Flag question ${index + 1} for review`, value: "flag" },
           { name: "Submit the exam", value: "submit" },
           { name: "Save and quit (continue later with lpic3 exam --resume)", value: "quit" },
         ],
-      },
-      { signal: signal() },
-    );
-    if (what === "back") return null;
-    if (what === "flag") {
-      const id = s.plan.questions[index]!.id;
-      exam.setFlag(s, id, !s.flagged.has(id), elapsed());
-      return null;
-    }
-    if (what === "quit") return "quit";
-    if (what === "submit") {
-      const flagged = s.flagged.size;
-      const ok = await confirm({ message: `Submit now?${unanswered ? ` ${unanswered} question${unanswered === 1 ? " is" : "s are"} unanswered.` : ""}${flagged ? ` ${flagged} flagged.` : ""}`, default: false }, { signal: signal() });
-      return ok ? "submit" : null;
-    }
-    const jump = await select(
-      {
-        message: `Jump to a question · ${timeLeft()} left`,
-        pageSize: 15,
+        escape: "back",
+        deadline,
+        timeout: "timeout",
+        chalk: c,
+        width,
+      });
+      if (what === "timeout") return "timeout";
+      if (what === "back") return null;
+      if (what === "quit") return "quit";
+      if (what === "flag") {
+        exam.setFlag(s, id, !s.flagged.has(id), elapsed());
+        return null;
+      }
+      if (what === "submit") {
+        const flagged = s.flagged.size;
+        const warn = [unanswered ? `${unanswered} question${unanswered === 1 ? " is" : "s are"} unanswered` : "", flagged ? `${flagged} flagged` : ""].filter(Boolean).join(", ");
+        screen.clear();
+        const ok = await menu<string>({
+          message: () => `Submit the exam now?${warn ? ` ${warn}.` : ""} · ${timeLeft()} left`,
+          choices: [
+            { name: "No, back to the menu", value: "no" },
+            { name: "Yes, submit and see the result", value: "yes" },
+          ],
+          escape: "no",
+          deadline,
+          timeout: "timeout",
+          chalk: c,
+          width,
+        });
+        if (ok === "timeout") return "timeout";
+        if (ok === "yes") return "submit";
+        continue;
+      }
+      // review: every question with its state; Enter jumps to it, Esc goes back to the menu
+      screen.clear();
+      const jump = await menu<number>({
+        message: () => `Jump to a question · ${total - unanswered}/${total} answered · ${timeLeft()} left`,
+        pageSize: Math.max(5, Math.min(total, term.rows - 5)),
+        numbered: true,
         choices: s.plan.questions.map((fq, i) => {
           const { q } = exam.question(fq.id);
           const st = s.answers.has(fq.id) ? c.green("✔ answered  ") : c.red("· unanswered");
           const fl = s.flagged.has(fq.id) ? c.yellow(" ⚑") : "  ";
-          return { name: `${String(i + 1).padStart(2)}. ${st}${fl}  ${q.stem.trim().split("\n")[0]!.slice(0, 60)}`, value: i };
+          const lead = `${String(i + 1).padStart(2)}. ${st}${fl}  `;
+          return { name: lead + fit(q.stem.trim().replace(/\s+/g, " "), width - 2 - 18 - 4 - 2), value: i };
         }),
         default: index,
-      },
-      { signal: signal() },
-    );
-    return jump;
+        escape: -1,
+        deadline,
+        timeout: -2,
+        chalk: c,
+        width,
+      });
+      if (jump === -2) return "timeout";
+      if (jump >= 0) return jump;
+    }
   };
 
-  for (;;) {
-    const fq = s.plan.questions[index]!;
-    const { q, objective } = exam.question(fq.id);
+  /** Ctrl-C: every answer is already saved; offer to leave. */
+  const leave = async (): Promise<"quit" | "continue" | "abandon" | "timeout"> => {
+    screen.clear();
     try {
-      if (Date.now() >= deadline) return exam.submitExam(s, "timeout", limit);
-      const a = await examScreen({ q, index, total, objective, answered: s.answers.size, flagged: s.flagged.has(fq.id), given: s.answers.get(fq.id), deadline, chalk: c, width: term.columns }, { clearPromptOnDone: true });
-      keep(fq.id, a.given);
-      if (a.kind === "timeout") {
-        term.out(c.red.bold("\nTime is up: the exam is submitted.\n"));
-        return exam.submitExam(s, "timeout", limit);
-      }
-      if (a.kind === "flag") exam.setFlag(s, fq.id, !s.flagged.has(fq.id), elapsed());
-      else if (a.kind === "answer") {
-        if (a.move === 1 && index === total - 1) {
-          const m = await menu();
-          if (m === "submit") return exam.submitExam(s, "submitted", elapsed());
-          if (m === "quit") return saveAndQuit(term, s, elapsed());
-          if (typeof m === "number") index = m;
-        } else index = Math.max(0, Math.min(total - 1, index + a.move));
-      } else {
-        const m = await menu();
-        if (m === "submit") return exam.submitExam(s, "submitted", elapsed());
-        if (m === "quit") return saveAndQuit(term, s, elapsed());
+      return await menu<"quit" | "continue" | "abandon" | "timeout">({
+        message: () => `Leave the exam? · ${timeLeft()} left`,
+        choices: [
+          { name: "Save and quit — continue later with lpic3 exam --resume", value: "quit" },
+          { name: "Continue the exam", value: "continue" },
+          { name: "Abandon this exam (it will not count)", value: "abandon" },
+        ],
+        escape: "continue",
+        deadline,
+        timeout: "timeout",
+        chalk: c,
+        width,
+      });
+    } catch (e) {
+      // a second Ctrl-C leaves, keeping everything
+      if (e instanceof Error && e.name === "ExitPromptError") return "quit";
+      throw e;
+    }
+  };
+
+  screen.enter();
+  let outcome: { result?: ExamResult; note?: string; abandoned?: boolean };
+  try {
+    outcome = await (async () => {
+      for (;;) {
+        const fq = s.plan.questions[index]!;
+        const { q, objective } = exam.question(fq.id);
+        if (Date.now() >= deadline) return { result: exam.submitExam(s, "timeout", limit) };
+        let m: Awaited<ReturnType<typeof examMenu>> | undefined;
+        try {
+          screen.clear();
+          const a = await examScreen({ q, index, total, objective, answered: s.answers.size, flagged: s.flagged.has(fq.id), given: s.answers.get(fq.id), deadline, chalk: c, width: term.columns }, { clearPromptOnDone: true });
+          keep(fq.id, a.given);
+          if (a.kind === "timeout") return { result: exam.submitExam(s, "timeout", limit) };
+          if (a.kind === "flag") exam.setFlag(s, fq.id, !s.flagged.has(fq.id), elapsed());
+          else if (a.kind === "answer" && !(a.move === 1 && index === total - 1)) index = Math.max(0, Math.min(total - 1, index + a.move));
+          else m = await examMenu();
+        } catch (e) {
+          if (!(e instanceof Error) || e.name !== "ExitPromptError") throw e;
+          const what = await leave();
+          if (what === "timeout") return { result: exam.submitExam(s, "timeout", limit) };
+          if (what === "quit") m = "quit";
+          if (what === "abandon") {
+            exam.abandonExam(s);
+            return { abandoned: true };
+          }
+        }
+        if (m === "timeout") return { result: exam.submitExam(s, "timeout", limit) };
+        if (m === "submit") return { result: exam.submitExam(s, "submitted", elapsed()) };
+        if (m === "quit") return { note: saveAndQuit(exam, s, elapsed()) };
         if (typeof m === "number") index = m;
       }
-    } catch (e) {
-      const name = e instanceof Error ? e.name : "";
-      if (name === "AbortPromptError") {
-        term.out(c.red.bold("\nTime is up: the exam is submitted.\n"));
-        return exam.submitExam(s, "timeout", limit);
-      }
-      if (name !== "ExitPromptError") throw e;
-      // Ctrl-C: every answer is already saved; offer to leave.
-      try {
-        const what = await select({
-          message: "Leave the exam?",
-          choices: [
-            { name: "Save and quit — continue later with lpic3 exam --resume", value: "quit" },
-            { name: "Continue the exam", value: "continue" },
-            { name: "Abandon this exam (it will not count)", value: "abandon" },
-          ],
-        });
-        if (what === "quit") return saveAndQuit(term, s, elapsed());
-        if (what === "abandon") {
-          exam.abandonExam(s);
-          throw cancelled("Exam abandoned.");
-        }
-      } catch (e2) {
-        if (e2 instanceof Error && e2.name === "ExitPromptError") return saveAndQuit(term, s, elapsed());
-        throw e2;
-      }
-    }
+    })();
+  } finally {
+    screen.leave();
   }
+  if (outcome.abandoned) throw cancelled("Exam abandoned.");
+  if (outcome.note) term.out(outcome.note);
+  if (outcome.result?.reason === "timeout") term.out(c.red.bold("Time is up: the exam was submitted.\n"));
+  return outcome.result;
 }
 
-async function saveAndQuit(term: Terminal, s: ExamSession, elapsed: number): Promise<undefined> {
-  const exam = await import("../../app/exam");
+/**
+ * The exam runs on the terminal's alternate screen, one question at a time at the top, as a full-screen
+ * program does; leaving it restores what was on the terminal before.
+ */
+function fullScreen(term: Terminal) {
+  let on = false;
+  const leave = () => {
+    if (!on) return;
+    on = false;
+    process.stdout.write("\u001b[?1049l");
+    process.off("exit", leave);
+  };
+  return {
+    enter() {
+      if (!term.isTTY) return;
+      on = true;
+      process.stdout.write("\u001b[?1049h\u001b[H\u001b[2J");
+      process.on("exit", leave);
+    },
+    clear() {
+      if (on) process.stdout.write("\u001b[H\u001b[2J");
+    },
+    leave,
+  };
+}
+
+/** Pause the exam; the line that tells the learner how to come back. */
+function saveAndQuit(exam: typeof import("../../app/exam"), s: ExamSession, elapsed: number): string {
   exam.pauseExam(s, elapsed);
-  const left = Math.max(0, s.plan.minutes * 60 - elapsed);
-  term.out(`\nSaved: ${s.answers.size}/${s.plan.questions.length} answered, ${Math.floor(left / 60)} min ${Math.round(left % 60)} s left. Continue with 'lpic3 exam --resume'.\n`);
-  return undefined;
+  const left = Math.max(0, Math.floor(s.plan.minutes * 60 - elapsed));
+  return `Saved: ${s.answers.size}/${s.plan.questions.length} answered, ${Math.floor(left / 60)} min ${left % 60} s left. Continue with 'lpic3 exam --resume'.\n`;
 }
 
 export async function formatResult(term: Terminal, r: ExamResult): Promise<string> {
@@ -298,7 +368,7 @@ export async function formatResult(term: Terminal, r: ExamResult): Promise<strin
   if (r.missed.length) {
     lines.push("", c.bold(`Questions to review (${r.missed.length})`));
     r.missed.forEach((m, i) => {
-      lines.push("", c.bold(`${i + 1}. [${m.q.id}]`) + " " + m.q.stem.trim().split("\n").join(" "));
+      lines.push("", ...wrap(`${c.bold(`${i + 1}. [${m.q.id}]`)} ${m.q.stem.trim().split("\n").join(" ")}`, width, "", "   "));
       if (m.q.type !== "fill") m.q.choices.forEach((ch, k) => lines.push(...wrap(`${"ABCDEF"[k]}. ${ch}`, width, "   ", "      ")));
       lines.push(formatFeedback(m.q, m.given, false, c, width).trimEnd());
     });

@@ -118,12 +118,13 @@ export const examScreen = createPrompt<ScreenAction, ScreenConfig>((config, done
       lines.push(`${pointer} ${on ? c.cyan(mark) : mark} ${on ? c.bold(body[0]!) : body[0]}`, ...body.slice(1).map((b) => `      ${b}`));
     });
   }
-  lines.push("");
-  const keys =
+  const keys = wrap(
     q.type === "fill"
       ? "Enter save and next · Tab/↓ next · Shift-Tab/↑ previous · Ctrl-F flag · Esc menu (review, jump, submit)"
-      : `${q.type === "single" ? "A–" + letters[q.choices.length - 1] + " or Space choose" : "A–" + letters[q.choices.length - 1] + " or Space toggle"} · Enter/→ next · ← previous · F flag · Esc menu (review, jump, submit)`;
-  lines.push(c.dim(keys));
-  if (q.type === "fill") return [lines.slice(0, -2).join("\n"), `\n${c.dim(keys)}`];
-  return lines.join("\n");
+      : `${q.type === "single" ? "A–" + letters[q.choices.length - 1] + " or Space choose" : "A–" + letters[q.choices.length - 1] + " or Space toggle"} · Enter/→ next · ← previous · F flag · Esc menu (review, jump, submit)`,
+    width,
+  ).map((l) => c.dim(l));
+  // a fill-in question keeps the cursor on its answer line, with the keys below it
+  if (q.type === "fill") return [lines.join("\n"), ["", ...keys].join("\n")];
+  return [...lines, "", ...keys].join("\n");
 });

@@ -27,7 +27,8 @@ export function formatFeedback(q: Question, given: Given | undefined, correct: b
   const lines: string[] = [];
   if (correct) lines.push(c.green.bold("✔ Correct."));
   else {
-    lines.push(`${c.red.bold("✘ Not quite.")} You answered ${c.bold(givenText(q, given))}; the answer is ${c.bold(keyText(q))}.`);
+    const yours = given == null ? "You did not answer" : `You answered ${c.bold(givenText(q, given))}`;
+    lines.push(...wrap(`${c.red.bold("✘ Not quite.")} ${yours}; the answer is ${c.bold(keyText(q))}.`, width));
     if (q.type === "fill" && q.accept.length > 1) lines.push(c.dim(`Also accepted: ${q.accept.slice(1).join(" · ")}`));
   }
   if (q.type !== "fill" && !correct) {
