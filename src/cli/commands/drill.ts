@@ -81,8 +81,8 @@ export function registerDrill(program: Command, term: Terminal) {
     });
 }
 
-/** Ask each drill, grade and record the answer; shared with `lpic3 review`. */
-export async function runDrills(term: Terminal, items: Drill[], answersFile: string | undefined, label: string | ((i: number, n: number) => string), lines?: LineSource): Promise<{ right: number; asked: number }> {
+/** Ask each drill, grade and record the answer; shared with `lpic3 review` (which sums up on its own). */
+export async function runDrills(term: Terminal, items: Drill[], answersFile: string | undefined, label: string | ((i: number, n: number) => string), lines?: LineSource, summary = !lines): Promise<{ right: number; asked: number; stopped: boolean }> {
   const { answerDrill } = await import("../../app/drill");
   const { formatDrill, formatDrillFeedback } = await import("../ui/drill-view");
   const c = term.chalk;
@@ -92,6 +92,7 @@ export async function runDrills(term: Terminal, items: Drill[], answersFile: str
   const src = lines ?? (interactive ? null : (await import("../../platform/lines")).lineSource(answersFile));
   let right = 0;
   let asked = 0;
+  let stopped = false;
   try {
     for (const [i, d] of items.entries()) {
       const head = typeof label === "string" ? `${label} ${i + 1}/${items.length}` : label(i, items.length);
@@ -99,7 +100,18 @@ export async function runDrills(term: Terminal, items: Drill[], answersFile: str
       let answer: string | null;
       if (interactive) {
         const { input } = await import("@inquirer/prompts");
-        answer = await input({ message: "$", required: true, theme: { prefix: "" } });
+        const { promptTheme } = await import("../ui/prompt-theme");
+        try {
+          answer = await input({ message: "$", required: true, theme: promptTheme(c) });
+        } catch (e) {
+          // Ctrl-C ends the drills; what was answered is kept and summed up below
+          if (e instanceof Error && e.name === "ExitPromptError") {
+            term.out(c.dim("\nStopped; your answers so far are saved.\n"));
+            stopped = true;
+            break;
+          }
+          throw e;
+        }
       } else {
         answer = await src!.next();
         if (answer === null) break;
@@ -113,7 +125,7 @@ export async function runDrills(term: Terminal, items: Drill[], answersFile: str
   } finally {
     if (own) src?.close();
   }
-  if (asked && !lines) {
+  if (asked && summary) {
     term.out(`\n${c.bold("Summary")}: ${right}/${asked} correct (${Math.round((100 * right) / asked)}%)\n`);
     const { weakDrills } = await import("../../app/drill");
     const weak = weakDrills(3);
@@ -125,5 +137,6 @@ export async function runDrills(term: Terminal, items: Drill[], answersFile: str
       }
     }
   }
-  return { right, asked };
+  if (stopped && !lines) process.exitCode = 130;
+  return { right, asked, stopped };
 }

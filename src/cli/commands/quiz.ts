@@ -58,12 +58,14 @@ async function runQuiz(term: Terminal, objectives: string[], opts: QuizCliOption
   const lines = interactive ? null : (await import("../../platform/lines")).lineSource(opts.answers);
   let right = 0;
   let asked = 0;
+  let stopped = false;
   const perObjective = new Map<string, { right: number; total: number }>();
   try {
     for (const [i, entry] of items.entries()) {
       if (entry.kind === "drill") {
         const { runDrills } = await import("./drill");
-        const r = await runDrills(term, [entry.drill], opts.answers, () => `Review ${i + 1}/${items.length}`, lines ?? undefined);
+        const r = await runDrills(term, [entry.drill], opts.answers, () => `Review ${i + 1}/${items.length}`, lines ?? undefined, false);
+        if (r.stopped) stopped = true;
         if (r.asked === 0) break;
         asked++;
         right += r.right;
@@ -79,10 +81,30 @@ async function runQuiz(term: Terminal, objectives: string[], opts: QuizCliOption
       let given: Given;
       if (interactive) {
         const { select, checkbox, input } = await import("@inquirer/prompts");
+        const { promptTheme, wrapChoice, wrapMessage } = await import("../ui/prompt-theme");
+        const theme = promptTheme(c);
         term.out("\n" + c.bold(head) + "\n");
-        if (q.type === "single") given = await select({ message: q.stem.trim(), choices: q.choices.map((ch, k) => ({ name: `${"ABCDEF"[k]}. ${ch}`, value: "ABCDEF"[k]! })), pageSize: 8 });
-        else if (q.type === "multi") given = await checkbox({ message: q.stem.trim(), choices: q.choices.map((ch, k) => ({ name: `${"ABCDEF"[k]}. ${ch}`, value: "ABCDEF"[k]! })), pageSize: 8, required: true });
-        else given = await input({ message: q.stem.trim(), required: true });
+        const message = wrapMessage(q.stem, width - 2);
+        // the cursor column takes 2 characters in a select, 3 in a checkbox (cursor and box)
+        const choices = (lead: number) => q.type === "fill" ? [] : q.choices.map((ch, k) => ({ name: wrapChoice(`${"ABCDEF"[k]}. ${ch}`, width, lead), value: "ABCDEF"[k]!, short: "ABCDEF"[k]! }));
+        const lines = (cs: { name: string }[]) => cs.reduce((n, x) => n + x.name.split("\n").length, 0);
+        try {
+          if (q.type === "single") {
+            const cs = choices(2);
+            given = await select({ message, choices: cs, pageSize: lines(cs), loop: false, theme });
+          } else if (q.type === "multi") {
+            const cs = choices(3);
+            given = await checkbox({ message, choices: cs, pageSize: lines(cs), loop: false, required: true, shortcuts: { all: null, invert: null }, theme });
+          } else given = await input({ message: `${message}\n${c.cyan("Answer:")}`, required: true, theme });
+        } catch (e) {
+          // Ctrl-C ends the quiz; what was answered is kept and summed up below
+          if (e instanceof Error && e.name === "ExitPromptError") {
+            term.out(c.dim("\nQuiz stopped; your answers so far are saved.\n"));
+            stopped = true;
+            break;
+          }
+          throw e;
+        }
       } else {
         term.out("\n" + formatQuestion(q, head, c, width));
         let line = await lines!.next();
@@ -111,6 +133,7 @@ async function runQuiz(term: Terminal, objectives: string[], opts: QuizCliOption
   } finally {
     lines?.close();
   }
+  if (stopped) process.exitCode = 130;
   if (asked === 0) return;
   term.out(`\n${c.bold("Summary")}: ${right}/${asked} correct (${Math.round((100 * right) / asked)}%)\n`);
   for (const [o, s] of [...perObjective].sort()) term.out(`  ${o}  ${s.right}/${s.total}\n`);
