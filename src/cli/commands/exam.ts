@@ -71,15 +71,18 @@ async function runExam(term: Terminal, opts: ExamCliOptions) {
     session = unfinished;
   } else if (unfinished) {
     if (!interactive) throw usageError(`an exam (seed ${unfinished.plan.seed}) is not finished: continue it with 'lpic3 exam --resume' or discard it with 'lpic3 exam --abandon'`);
-    const { select } = await import("@inquirer/prompts");
+    const { menu } = await import("../ui/menu");
     const left = Math.max(0, unfinished.plan.minutes * 60 - unfinished.elapsed);
-    const what = await select({
-      message: `You have an unfinished exam (seed ${unfinished.plan.seed}, ${unfinished.answers.size}/${unfinished.plan.questions.length} answered, ${Math.ceil(left / 60)} min left).`,
+    const what = await menu({
+      message: () => `You have an unfinished exam (seed ${unfinished.plan.seed}, ${unfinished.answers.size}/${unfinished.plan.questions.length} answered, ${Math.ceil(left / 60)} min left).`,
       choices: [
         { name: "Resume it", value: "resume" },
         { name: "Abandon it and start a new exam", value: "new" },
         { name: "Quit", value: "quit" },
       ],
+      escape: "quit",
+      chalk: term.chalk,
+      width: Math.min(term.columns, 100),
     });
     if (what === "quit") return;
     if (what === "resume") session = unfinished;

@@ -2,7 +2,7 @@
 // with Esc to go back, digits to jump to an entry, and a deadline that ends it.
 import { createPrompt, isDownKey, isEnterKey, isUpKey, useEffect, useKeypress, useState } from "@inquirer/core";
 import type { ChalkInstance } from "chalk";
-import { visibleWidth } from "../render/text";
+import { visibleWidth, wrap } from "../render/text";
 
 export interface MenuChoice<V> {
   name: string;
@@ -81,7 +81,9 @@ function menuPrompt<V>() {
       }
     });
 
-    const head = `${c.bold(config.message())}`;
+    const head = wrap(config.message(), config.width)
+      .map((l) => c.bold(l))
+      .join("\n");
     if (status === "done") return "";
     const size = Math.min(n, config.pageSize ?? n);
     const start = Math.max(0, Math.min(n - size, cursor - Math.floor(size / 2)));
