@@ -62,7 +62,7 @@ export interface VmdkMeta {
   cid: number;
   parentCid: number;
   /** Extra files the descriptor names (monolithicFlat's -flat.vmdk ...), relative to the descriptor. */
-  extents: { filename: string; virtualSize: number; clusterSize?: number; format: string; compressed?: boolean }[];
+  extents: { filename: string; virtualSize: number; clusterSize?: number; format: string; compressed?: boolean; /** sparse extent files: their length (new grains go at the end) */ fileLength?: number }[];
   hwversion?: string;
   adapterType?: string;
 }

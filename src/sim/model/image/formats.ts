@@ -251,14 +251,19 @@ function chs(totalSectors: number): [number, number, number] {
 
 /** The size a VHD of `bytes` really gets: the nearest CHS geometry at or above it. */
 export function vpcSize(bytes: number, force = false): number | "too-large" {
-  if (force) return roundUp(bytes, 512);
-  const want = Math.min(65535 * 16 * 255, Math.floor(bytes / 512));
-  let geo: [number, number, number] = [0, 0, 0];
-  for (let i = 0; want > geo[0] * geo[1] * geo[2]; i++) geo = chs(want + i);
-  const product = geo[0] * geo[1] * geo[2];
+  const rounded = roundUp(bytes, 512);
+  // the CHS geometry search; force_size (and any size past the largest geometry) uses the sector count as is,
+  // up to VHD_MAX_SECTORS (0xff000000 sectors, 2040 GiB)
+  let product = 65535 * 16 * 255;
+  if (!force) {
+    const want = Math.min(65535 * 16 * 255, Math.floor(rounded / 512));
+    let geo: [number, number, number] = [0, 0, 0];
+    for (let i = 0; want > geo[0] * geo[1] * geo[2]; i++) geo = chs(want + i);
+    product = geo[0] * geo[1] * geo[2];
+  }
   if (product === 65535 * 16 * 255) {
-    const total = Math.floor(bytes / 512);
-    if (total > 65535 * 16 * 255) return "too-large";
+    const total = Math.floor(rounded / 512);
+    if (total > 0xff000000) return "too-large";
     return total * 512;
   }
   return product * 512;
@@ -335,14 +340,18 @@ export function createImage(spec: CreateSpec): CreateResult {
       const header = 512 + roundUp(blocks * 4, 512);
       const isStatic = onOff(o.static);
       const len = isStatic ? header + blocks * (1 << 20) : header;
-      return { image: { format: "vdi", ...base, data: [], fileLength: len, allocated: roundUp(header, 4096), clusterSize: 1 << 20, vdi: { static: isStatic } } };
+      // a static image's data starts right after the header and block map, in the file block they end in
+      const headBlock = isStatic && header % 4096 ? Math.min(size, roundUp(header, 4096) - header) : 0;
+      const data: Extent[] = headBlock > 0 ? [{ off: 0, len: headBlock, kind: "data", pat: 0, host: header }] : [];
+      return { image: { format: "vdi", ...base, data, fileLength: len, allocated: roundUp(header, 4096), clusterSize: 1 << 20, vdi: { static: isStatic } } };
     }
     case "vpc": {
       const sub = o.subformat ?? "dynamic";
       if (sub !== "dynamic" && sub !== "fixed") return fail(`Parameter 'subformat' does not accept value '${sub}'`, true);
       const real = vpcSize(size, onOff(o.force_size));
       if (real === "too-large") return fail("Disk size is too large, max size is 2040 GiB", true, true);
-      if (sub === "fixed") return { image: { format: "vpc", virtualSize: real, data: [], fileLength: real + 512, allocated: 8192, vpc: { subformat: "fixed" } } };
+      // a fixed image is the data then the footer; growing the new file wrote its first block (file-posix)
+      if (sub === "fixed") return { image: { format: "vpc", virtualSize: real, data: firstBlock(real), fileLength: real + 512, allocated: 8192, vpc: { subformat: "fixed" } } };
       const entries = Math.ceil(real / (2 << 20));
       const len = 512 + 1024 + roundUp(entries * 4, 512) + 512;
       return { image: { format: "vpc", virtualSize: real, data: [], fileLength: len, allocated: roundUp(len, 4096), clusterSize: 2 << 20, vpc: { subformat: "dynamic" } } };
@@ -529,7 +538,7 @@ function createVmdk(spec: CreateSpec, size: number): CreateResult {
     return 4096 + 2 * roundUp(Math.ceil((gts * 4) / 512) * 512, 4096);
   };
   const meta = (createType: string, extents: VmdkExt[]) => ({ createType, cid, parentCid: 0xffffffff, extents, ...(o.hwversion ? { hwversion: o.hwversion } : {}), adapterType: adapter });
-  type VmdkExt = { filename: string; virtualSize: number; clusterSize?: number; format: string; compressed?: boolean };
+  type VmdkExt = { filename: string; virtualSize: number; clusterSize?: number; format: string; compressed?: boolean; fileLength?: number };
   if (sub === "monolithicSparse" || sub === "streamOptimized") {
     const len = sparseLen(size);
     return {
@@ -554,7 +563,10 @@ function createVmdk(spec: CreateSpec, size: number): CreateResult {
   const name = spec.fileName ?? "disk.vmdk";
   const dot = name.lastIndexOf(".");
   const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
-  const extents: VmdkExt[] = pieces.map((len, i) => ({ filename: `${stem}-${split ? `${flat ? "f" : "s"}${String(i + 1).padStart(3, "0")}` : "flat"}${ext}`, virtualSize: len, ...(flat ? {} : { clusterSize: 65536 }), format: flat ? "FLAT" : "SPARSE" }));
+  const extents: VmdkExt[] = pieces.map((len, i) => ({ filename: `${stem}-${split ? `${flat ? "f" : "s"}${String(i + 1).padStart(3, "0")}` : "flat"}${ext}`, virtualSize: len, ...(flat ? {} : { clusterSize: 65536, fileLength: sparseLen(len) }), format: flat ? "FLAT" : "SPARSE" }));
+  // flat extent files are grown from nothing, which writes their first block (file-posix)
+  const data: Extent[] = [];
+  if (flat) for (let i = 0, at = 0; i < pieces.length; at += pieces[i]!, i++) if (pieces[i]! > 0) data.push({ off: at, len: Math.min(4096, pieces[i]!), kind: "data", pat: 0, host: 0 });
   const extraFiles: Record<string, DiskImage> = {};
   for (const e of extents) {
     extraFiles[e.filename] = flat
@@ -562,7 +574,7 @@ function createVmdk(spec: CreateSpec, size: number): CreateResult {
       : { format: "vmdk", virtualSize: e.virtualSize, fileLength: sparseLen(e.virtualSize), allocated: sparseAlloc(e.virtualSize), clusterSize: 65536, data: [], vmdk: meta("monolithicSparse", []) };
   }
   const descLen = 300 + extents.length * 40;
-  return { image: { format: "vmdk", virtualSize: size, data: [], fileLength: descLen, allocated: 4096, ...(flat ? {} : { clusterSize: 65536 }), vmdk: meta(sub, extents), ...backingOf(spec) }, extraFiles };
+  return { image: { format: "vmdk", virtualSize: size, data, fileLength: descLen, allocated: 4096, ...(flat ? {} : { clusterSize: 65536 }), vmdk: meta(sub, extents), ...backingOf(spec) }, extraFiles };
 }
 
 /** qcow2 preallocation is exported for resize --preallocation. */

@@ -32,6 +32,53 @@ export function flatBase(img: DiskImage): number | undefined {
   return undefined;
 }
 
+/**
+ * The extent files of a vmdk described by a text descriptor (monolithicFlat, twoGbMaxExtent*): each one's
+ * first guest byte; undefined for single-file images. Host offsets of such images are within the extent.
+ */
+export function vmdkExtentStarts(img: DiskImage): number[] | undefined {
+  const ext = img.vmdk?.extents;
+  if (img.format !== "vmdk" || !ext || !ext.length || ext[0]!.filename === "") return undefined;
+  const starts: number[] = [];
+  let at = 0;
+  for (const e of ext) {
+    starts.push(at);
+    at += e.virtualSize;
+  }
+  return starts;
+}
+
+/** Index of the extent holding guest offset `off` (see vmdkExtentStarts). */
+export function extentAt(starts: number[], off: number): number {
+  let i = 0;
+  while (i + 1 < starts.length && starts[i + 1]! <= off) i++;
+  return i;
+}
+
+/** Runs cut where a descriptor vmdk's extents begin. */
+function cutAtExtents(img: DiskImage, runs: Extent[]): Extent[] {
+  const starts = vmdkExtentStarts(img);
+  if (!starts || starts.length < 2) return runs;
+  const out: Extent[] = [];
+  for (const r of runs) {
+    let off = r.off;
+    const end = r.off + r.len;
+    while (off < end) {
+      const i = extentAt(starts, off);
+      const stop = Math.min(end, i + 1 < starts.length ? starts[i + 1]! : end);
+      out.push(slice(r, off, stop)!);
+      off = stop;
+    }
+  }
+  return out;
+}
+
+/** Where guest offset `off` of a flat image sits in its (extent) file. */
+function flatHost(img: DiskImage, off: number, base: number): number {
+  const starts = vmdkExtentStarts(img);
+  return starts ? off - starts[extentAt(starts, off)]! : off + base;
+}
+
 /** Flat formats whose driver reports every block as allocated data (the file's holes then read as zero). */
 export const allocatedFlat = (img: DiskImage) => (img.format === "vdi" && !!img.vdi?.static) || (img.format === "vmdk" && !!img.vmdk && /Flat$/.test(img.vmdk.createType));
 
@@ -180,6 +227,24 @@ function appendGrains(img: DiskImage, first: number, n: number, g: number): numb
         img.fileLength = at + g;
         break;
       }
+      case "vmdk": {
+        // descriptor-based sparse extents: each extent file grows at its own end
+        const starts = vmdkExtentStarts(img);
+        if (starts) {
+          const i = extentAt(starts, (first + k) * g);
+          const exts = img.vmdk!.extents.map((e) => ({ ...e }));
+          const e = exts[i]!;
+          hosts.push(e.fileLength ?? 0);
+          e.fileLength = (e.fileLength ?? 0) + g;
+          img.vmdk = { ...img.vmdk!, extents: exts };
+          img.allocated += g;
+          break;
+        }
+        hosts.push(img.fileLength);
+        img.fileLength += g;
+        img.allocated += g;
+        break;
+      }
       default:
         hosts.push(img.fileLength);
         img.fileLength += g;
@@ -256,10 +321,21 @@ export function writeImage(chain: readonly DiskImage[], off: number, len: number
   const end = Math.min(off + len, top.virtualSize);
   if (end <= off) return top;
   if (content.kind === "zero") return markDirty(writeZeroes(chain, off, end, !!content.unmap), off, end - off);
-  return markDirty(writeData(chain, off, end, { kind: "data", pat: content.pat }), off, end - off);
+  return markDirty(writeData(chain, off, end, [{ off, len: end - off, kind: "data", pat: content.pat }]), off, end - off);
 }
 
-function writeData(chain: readonly DiskImage[], off: number, end: number, run: Omit<Extent, "off" | "len">): DiskImage {
+/** One write request of mixed content: `runs` (data runs, in order, without gaps) cover [off, off+len). */
+export function writeRuns(chain: readonly DiskImage[], runs: readonly Extent[]): DiskImage {
+  const top = chain[0]!;
+  if (!runs.length) return top;
+  const off = runs[0]!.off;
+  const end = Math.min(runs[runs.length - 1]!.off + runs[runs.length - 1]!.len, top.virtualSize);
+  if (end <= off) return top;
+  const clipped = runs.flatMap((r) => (r.off < end ? [{ off: r.off, len: Math.min(r.len, end - r.off), kind: "data" as const, pat: r.kind === "zero" ? 0 : r.pat ?? 0 }] : []));
+  return markDirty(writeData(chain, off, end, normalize(clipped)), off, end - off);
+}
+
+function writeData(chain: readonly DiskImage[], off: number, end: number, content: Extent[]): DiskImage {
   const w = workOn(chain[0]!);
   const img = w.img;
   const base = flatBase(img);
@@ -269,12 +345,12 @@ function writeData(chain: readonly DiskImage[], off: number, end: number, run: O
   const a = Math.max(0, a0);
   const b = Math.min(b0, img.virtualSize);
   // new content for the whole grains: what was there (or below, for copy-on-write), then the write
-  const runs = overwrite(normalize(currentContent(chain, img, a, b)), off, end, [{ ...run, off, len: end - off } as Extent]);
+  const runs = overwrite(normalize(currentContent(chain, img, a, b)), off, end, content);
   const g0 = Math.floor(a / g);
   const g1 = Math.ceil(b / g);
   let placed: Extent[];
   if (base !== undefined) {
-    placed = runs.map((r) => ({ ...r, host: r.off + base }));
+    placed = cutAtExtents(img, runs).map((r) => ({ ...r, host: flatHost(img, r.off, base) }));
     img.allocated += bytesNewlyAllocated(img.data, a, b);
   } else if (w.q) placed = placeRuns(zeroCow(chain, img, runs, off, end, a, b, g), mapQcow2Clusters(w, g0, g1), g0, g);
   else placed = placeRuns(runs, mapAppendGrains(img, g0, g1, g), g0, g);
@@ -316,7 +392,7 @@ function bytesNewlyAllocated(data: Extent[], a: number, b: number): number {
 function writeZeroes(chain: readonly DiskImage[], off: number, end: number, unmap: boolean): DiskImage {
   const top = chain[0]!;
   if (top.format === "qcow2" && top.layout) return zeroQcow2(chain, off, end, unmap);
-  if (!isFlat(top)) return writeData(chain, off, end, { kind: "data", pat: 0 });
+  if (!isFlat(top)) return writeData(chain, off, end, [{ off, len: end - off, kind: "data", pat: 0 }]);
   // a plain file: whole blocks become unwritten (or holes with unmap), partial blocks get zero bytes
   const w = workOn(top);
   const img = w.img;
@@ -344,7 +420,7 @@ function zeroQcow2(chain: readonly DiskImage[], off: number, end: number, unmap:
   const v2 = img.qcow2?.compat === "0.10";
   const backed = below.length > 0 || img.backingFile !== undefined;
   // qcow2 v2 has no zero flag: with a backing file, zeroes must be written as data
-  if (v2 && backed) return writeData(chain, off, end, { kind: "data", pat: 0 });
+  if (v2 && backed) return writeData(chain, off, end, [{ off, len: end - off, kind: "data", pat: 0 }]);
   const cEnd = (c: number) => Math.min((c + 1) * cs, vs);
   const readsZero = (s: number, t: number) => t <= s || contentOf([img, ...below], s, t).every((r) => r.pat === 0);
   const plain = (c: number) => {
@@ -360,7 +436,7 @@ function zeroQcow2(chain: readonly DiskImage[], off: number, end: number, unmap:
     const t = Math.min(end, cEnd(c));
     if (s === c * cs && t === cEnd(c)) return true;
     if (plain(c) && readsZero(c * cs, s) && readsZero(t, cEnd(c))) return true;
-    if (!(v2 && plain(c))) img = writeData([img, ...below], s, t, { kind: "data", pat: 0 });
+    if (!(v2 && plain(c))) img = writeData([img, ...below], s, t, [{ off: s, len: t - s, kind: "data", pat: 0 }]);
     return false;
   };
   if (!partial(zs)) zs++;

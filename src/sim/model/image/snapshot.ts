@@ -23,7 +23,10 @@ function referenced(l: Qcow2Layout, data: Extent[], l2: Record<number, number>):
   for (const c of Object.values(l2)) out.push([c, 1]);
   for (const e of data) {
     if (e.host === undefined) continue;
-    if (e.comp) out.push([Math.floor(e.host / l.cs), 1]);
+    // a compressed cluster holding mixed content is several runs with one host offset: count it once
+    if (e.comp) {
+      if (e.off % l.cs === 0) out.push([Math.floor(e.host / l.cs), 1]);
+    }
     else out.push([Math.floor(e.host / l.cs), Math.ceil(e.len / l.cs)]);
   }
   return out;

@@ -105,7 +105,7 @@ export function amendCommand(run: Run, argv: string[]): number {
   }
   let file = filename!;
   let fmt = fmtOpt;
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const o = run.tryOpen(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: true });
   if (!o.ok) {
     for (const w of o.warnings) run.stderr(w);
@@ -248,7 +248,7 @@ export function bitmapCommand(run: Run, argv: string[]): number {
   if (a.operands.length !== 2) return run.fail("Expecting filename and bitmap name");
   let [file, name] = a.operands as [string, string];
   let fmt = a.get("f");
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const layer = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: true, noBacking: true })[0]!;
   if (layer.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
   let source = layer.image;

@@ -71,7 +71,7 @@ export function benchCommand(run: Run, argv: string[]): number {
   if (a.operands.length !== 1) run.usage("Expecting one image file name");
   let file = a.operands[0]!;
   let fmt = a.get("f");
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const chain = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write, forceShare: a.has("U") });
   const layer = chain[0]!;
   const stepSize = step ?? bufSize;

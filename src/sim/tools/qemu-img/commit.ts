@@ -55,7 +55,9 @@ export function makeEmpty(img: DiskImage): DiskImage {
     l2ForWrite(q, i);
     for (const e of within(data, i * cov, (i + 1) * cov)) {
       if (e.host === undefined) continue;
-      if (e.comp) addRef(q.layout, Math.floor(e.host / l.cs), 1, -1);
+      if (e.comp) {
+        if (e.off % l.cs === 0) addRef(q.layout, Math.floor(e.host / l.cs), 1, -1);
+      }
       else addRef(q.layout, Math.floor(e.host / l.cs), Math.ceil(e.len / l.cs), -1);
     }
   }
@@ -91,7 +93,7 @@ export function commitCommand(run: Run, argv: string[]): number {
   let file = a.operands[0]!;
   checkCache(run, a.get("t"), "cache");
   let fmt = a.get("f");
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const chain = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: true });
   if (chain[0]!.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
   progress.print(0, 100);
@@ -193,7 +195,7 @@ export function rebaseCommand(run: Run, argv: string[]): number {
     return done(1);
   }
   let fmt = a.get("f");
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const o = run.tryOpen(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: true, noBacking: unsafe });
   if (!o.ok) {
     for (const w of o.warnings) run.stderr(w);

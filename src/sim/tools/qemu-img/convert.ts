@@ -2,23 +2,25 @@
 // sparse detection, compression, backing files for the target, snapshots as source and -p progress.
 import type { DirtyBitmap, DiskImage } from "../../model/image";
 import { supportsBitmaps } from "../../model/image/bitmaps";
-import { findSnapshot } from "../../model/image";
-import { CompressedPacker, compressedSize } from "../../model/image/compress";
+import { CompressedPacker, compressedClusterSize } from "../../model/image/compress";
 import type { Extent } from "../../model/image/extents";
-import { overwrite } from "../../model/image/extents";
+import { overwrite, within } from "../../model/image/extents";
 import { FORMATS, qcow2Allocated, roundUp } from "../../model/image/formats";
-import { contentOf, writeImage } from "../../model/image/io";
+import { contentOf, writeImage, writeRuns } from "../../model/image/io";
 import { l2Coverage, l2ForWrite, type Qcow2Image } from "../../model/image/qcow2";
 import { blockStatus } from "../../model/image/status";
 import { resolvePath } from "../../model/fs";
-import { accumulate, optionHelp } from "./create";
+import { accumulate, optionHelp, vmdkBackingError } from "./create";
 import { imageOpts } from "./info";
 import { combinePath, type Layer } from "./open";
 import { hasHelpOption, modelOptions, optionDescs, parseOptions } from "./opts";
 import { Progress } from "./progress";
+import { findSnapshotParam, parseSnapshotParam, type SnapshotParam } from "./snapparam";
 import type { Run } from "./run";
 import { cvtnum } from "./size";
 import { createImage } from "../../model/image/formats";
+
+const LOCK_ERR = (name: string) => `Failed to get "write" lock\nIs another process using the image [${name}]?`;
 
 const CACHE_MODES = ["none", "off", "writeback", "writethrough", "directsync", "unsafe"];
 
@@ -27,8 +29,129 @@ interface Piece {
   off: number;
   len: number;
   status: "data" | "zero" | "backing";
-  /** Content runs (absolute target offsets) for data pieces. */
-  runs: Extent[];
+}
+
+/** One source image of a conversion: where it starts in the target, its length, chain and status runs. */
+interface Part {
+  base: number;
+  len: number;
+  chain: DiskImage[];
+  status: ReturnType<typeof blockStatus>;
+  /** src_alignment: the source's cluster size (at least a sector), bytes. */
+  align: number;
+}
+
+const BUF = 2 << 20;
+const MAX_REQUEST = 0x7fffffff - 511 - ((0x7fffffff - 511) % 512);
+
+/**
+ * convert_iteration_sectors(): the pieces convert copies, in order. Each block status answer is trimmed to
+ * the source/target alignment; data goes in buffer-sized pieces (one cluster when compressing, where a
+ * short zero or unallocated stretch is read and written as a whole cluster); with a backing file for the
+ * target, what the source's top layer does not hold is left to it (and zeroes past the end of the target's
+ * backing file too).
+ */
+function convertPieces(parts: Part[], total: number, o: { ownOnly: boolean; targetBackingLen: number; compressed: boolean; cluster: number; dense: boolean; align: number }): Piece[] {
+  const out: Piece[] = [];
+  let sector = 0;
+  let next = 0;
+  let status: Piece["status"] = "data";
+  let pi = 0;
+  let ri = 0;
+  while (sector < total) {
+    while (sector - parts[pi]!.base >= parts[pi]!.len) {
+      pi++;
+      ri = 0;
+    }
+    const part = parts[pi]!;
+    let n = Math.min(total - sector, MAX_REQUEST);
+    let postBackingZero = false;
+    if (o.targetBackingLen >= 0) {
+      if (sector >= o.targetBackingLen) postBackingZero = true;
+      else if (sector + n > o.targetBackingLen) n = o.targetBackingLen - sector;
+    }
+    if (next <= sector) {
+      const local = sector - part.base;
+      while (ri < part.status.length && part.status[ri]!.off + part.status[ri]!.len <= local) ri++;
+      while (ri > 0 && part.status[ri]!.off > local) ri--;
+      const r = part.status[ri]!;
+      n = roundUp(Math.min(n, r.off + r.len - local, part.len - local), 512);
+      const align = Math.max(part.align, o.align);
+      const tail = (local + n) % align;
+      if (n > tail) n -= tail;
+      const own = !o.ownOnly || r.depth === 0;
+      if (own && r.zero) status = postBackingZero ? "backing" : "zero";
+      else if (own && r.data) status = "data";
+      else status = o.ownOnly ? "backing" : "data";
+      next = sector + n;
+    }
+    n = Math.min(n, next - sector);
+    if (status === "data") n = Math.min(n, o.compressed ? o.cluster : BUF);
+    if (o.compressed) {
+      if (n < o.cluster) {
+        n = Math.min(o.cluster, total - sector);
+        status = "data";
+      } else n = Math.floor(n / o.cluster) * o.cluster;
+    }
+    if (o.dense && status === "zero") n = Math.min(n, BUF);
+    out.push({ off: sector, len: n, status });
+    sector += n;
+  }
+  return out;
+}
+
+/** Byte ranges [start, end) of `runs` that are not zero, widened to whole sectors and merged. */
+function nonzeroSectors(runs: readonly Extent[]): number[][] {
+  const out: number[][] = [];
+  for (const r of runs) {
+    if ((r.pat ?? 0) === 0 || r.kind === "zero") continue;
+    const s = Math.floor(r.off / 512) * 512;
+    const t = Math.ceil((r.off + r.len) / 512) * 512;
+    const last = out[out.length - 1];
+    if (last && s <= last[1]!) last[1] = Math.max(last[1]!, t);
+    else out.push([s, t]);
+  }
+  return out;
+}
+
+/**
+ * is_allocated_sectors_min() over a buffer's content: how much of [x, x+n) to handle alike from x, and
+ * whether as data. Zero stretches shorter than `min` between data are written as data; the ends of
+ * stretches are aligned to `align` (bytes, all multiples of 512).
+ */
+function allocatedStretch(nz: number[][], x: number, n: number, min: number, align: number): { len: number; data: boolean } {
+  const one = (at: number, left: number): { len: number; data: boolean } => {
+    let k = 0;
+    while (k < nz.length && nz[k]![1]! <= at) k++;
+    const inData = k < nz.length && nz[k]![0]! <= at;
+    const runEnd = inData ? nz[k]![1]! : k < nz.length ? nz[k]![0]! : Infinity;
+    let zero = !inData;
+    let i = Math.min(runEnd, at + left) - at;
+    if (i === left) return { len: i, data: !zero };
+    const tail = (at + i) % align;
+    if (tail) {
+      if (zero && i <= tail) zero = false;
+      if (!zero) i = Math.min(i + align - tail, left);
+      else i -= tail;
+    }
+    return { len: i, data: !zero };
+  };
+  if (n < min) min = n;
+  const first = one(x, n);
+  if (!first.data) return first;
+  let used = first.len;
+  let checked = used;
+  let at = x + first.len;
+  let left = n - first.len;
+  while (left > 0) {
+    const r = one(at, left);
+    at += r.len;
+    left -= r.len;
+    checked += r.len;
+    if (r.data) used = checked;
+    else if (r.len >= min) break;
+  }
+  return { len: used, data: true };
 }
 
 /** Build the target image: create it with the driver, as `bdrv_create` does for convert. */
@@ -36,6 +159,8 @@ function createTarget(run: Run, out: string, fmt: string, size: number, options:
   const abs = resolvePath(run.cwd, out);
   const slash = out.lastIndexOf("/");
   if (!run.parentExists(out)) return `Could not create '${out}': No such file or directory`;
+  const vmdkErr = vmdkBackingError(run, fmt, out, backing);
+  if (vmdkErr) return vmdkErr;
   const r = createImage({ format: fmt, virtualSize: size, options, ...(backing !== undefined ? { backingFile: backing } : {}), ...(backingFmt !== undefined ? { backingFormat: backingFmt } : {}), seed: run.nowMs + run.world.seq, fileName: out.slice(slash + 1) });
   if ("error" in r) return r.error.message;
   run.saveImage(abs, r.image);
@@ -43,30 +168,10 @@ function createTarget(run: Run, out: string, fmt: string, size: number, options:
   return r.image;
 }
 
-/** The source chain's view for convert: whole chain, or only the top layer when the target has a backing file. */
-function sourcePieces(chain: DiskImage[], base: number, len: number, ownOnly: boolean, chunk: number, compressed: boolean, cluster: number, dense: boolean): Piece[] {
-  const out: Piece[] = [];
-  const status = blockStatus(chain, 0, len);
-  for (const s of status) {
-    let st: Piece["status"];
-    if (ownOnly && (s.depth > 0 || !s.allocated)) st = "backing";
-    else if (s.zero) st = "zero";
-    else if (s.data) st = "data";
-    else st = ownOnly ? "backing" : "data";
-    // data (and, with -S 0, zeroes too) goes in buffer-sized pieces
-    const step = st === "data" ? (compressed ? cluster : chunk) : st === "zero" && dense ? chunk : Number.MAX_SAFE_INTEGER;
-    for (let o = s.off; o < s.off + s.len; ) {
-      const n = Math.min(step, s.off + s.len - o);
-      out.push({ off: base + o, len: n, status: st, runs: st === "data" ? contentOf(chain, o, o + n).map((r) => ({ ...r, off: r.off + base })) : [] });
-      o += n;
-    }
-  }
-  return out;
-}
-
 export function convertCommand(run: Run, argv: string[]): number {
   let minSparse = 4096;
   let explicitSparse = false;
+  let snapParam: SnapshotParam | undefined;
   const a = run.getopt(
     argv,
     ":hf:O:B:CcF:o:l:S:pt:T:qnm:WUr:",
@@ -99,6 +204,7 @@ export function convertCommand(run: Run, argv: string[]): number {
         run.report("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16");
         throw run.exit(1);
       }
+      if (o.key === "l") snapParam = parseSnapshotParam(run, o.arg!);
       if (o.key === "r") {
         const c = cvtnum("rate limit", o.arg!);
         if (!c.ok) {
@@ -147,18 +253,18 @@ export function convertCommand(run: Run, argv: string[]): number {
   for (const name of srcNames) {
     let file = name;
     let fmt = a.get("f");
-    if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+    if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
     const o = run.tryOpen(file, { ...(fmt !== undefined ? { format: fmt } : {}), forceShare: a.has("U") });
     if (!o.ok) return fail(o.message);
     sources.push(o.chain);
   }
   let srcChains = sources.map((c) => c.map((l) => l.image));
-  const snap = a.get("l");
-  if (snap !== undefined) {
+  const outAbs = outName !== undefined ? resolvePath(run.cwd, outName) : "";
+  const busy = () => !a.has("U") && sources.some((c) => c.some((l) => l.abs === outAbs));
+  if (snapParam !== undefined) {
     if (sources.length > 1) return fail("No support for concatenating multiple snapshot");
-    const m = /^snapshot\.(id|name)=(.*)$/.exec(snap);
     const top = srcChains[0]![0]!;
-    const sn = m ? (top.snapshots ?? []).find((s) => (m[1] === "id" ? s.id : s.name) === m[2]) : findSnapshot(top, snap);
+    const sn = findSnapshotParam(top, snapParam);
     if (!sn || !sources[0]![0]!.native) return fail("Failed to load snapshot: Can't find snapshot");
     srcChains = [[{ ...top, data: sn.data, virtualSize: sn.virtualSize }, ...srcChains[0]!.slice(1)]];
   }
@@ -195,6 +301,8 @@ export function convertCommand(run: Run, argv: string[]): number {
     const bff = opts.backing_fmt;
     delete opts.backing_file;
     delete opts.backing_fmt;
+    // the sources are open: creating one of their files again cannot take the write lock
+    if (busy()) return fail(`${outName}: error while converting ${outFmt}: ${LOCK_ERR(outName!)}`);
     const made = createTarget(run, outName!, outFmt, total, opts, bf, bff);
     if (typeof made === "string") return fail(`${outName}: error while converting ${outFmt}: ${made}`);
     const cache = a.get("t");
@@ -210,6 +318,7 @@ export function convertCommand(run: Run, argv: string[]): number {
     if (a.has("bitmaps") && !bitmapsOk()) return 1;
     const cache = a.get("t");
     if (cache !== undefined && !CACHE_MODES.includes(cache)) return fail(`Invalid cache option: ${cache}`);
+    if (busy()) return fail(`Could not open '${outName}': ${LOCK_ERR(outName!)}`);
     const t = run.tryOpen(outName!, { ...(a.get("O") !== undefined ? { format: outFmt } : {}), write: true });
     if (!t.ok) return fail(t.message);
     targetLayer = t.chain[0]!;
@@ -223,43 +332,71 @@ export function convertCommand(run: Run, argv: string[]): number {
   const hasBacking = target.backingFile !== undefined;
   const compressed = compressedOpt || (target.format === "vmdk" && target.vmdk?.createType === "streamOptimized");
   const cluster = target.clusterSize ?? 65536;
+  // convert_do_copy(): compressing needs a cluster that fits the 2 MiB buffer (flat vmdk extents do not)
+  const flatVmdk = target.format === "vmdk" && /Flat$/.test(target.vmdk?.createType ?? "");
+  if (compressed && (flatVmdk || cluster > BUF)) return fail("invalid cluster size");
   // what to copy, piece by piece in order, as convert's coroutines write it (in order unless -W)
-  const pieces: Piece[] = [];
+  const parts: Part[] = [];
   let base = 0;
   for (const c of srcChains) {
-    pieces.push(...sourcePieces(c, base, roundUp(c[0]!.virtualSize, 512), hasBacking, 2 << 20, compressed, cluster, minSparse === 0));
-    base += roundUp(c[0]!.virtualSize, 512);
+    const len = roundUp(c[0]!.virtualSize, 512);
+    parts.push({ base, len, chain: c, status: blockStatus(c, 0, len), align: Math.max(512, c[0]!.clusterSize ?? 0) });
+    base += len;
   }
+  const targetBackingLen = hasBacking ? (targetChain[0] ? roundUp(targetChain[0].virtualSize, 512) : 0) : -1;
+  const align = Math.max(1, 2 ** Math.floor(Math.log2(Math.max(1, minSparse / 512)))) * 512;
+  const pieces = convertPieces(parts, total, { ownOnly: hasBacking, targetBackingLen, compressed, cluster, dense: minSparse === 0, align });
+  /** What the sources hold over [s, e) of the target, as content runs. */
+  const sourceContent = (s: number, e: number): Extent[] => {
+    const runs: Extent[] = [];
+    for (const p of parts) {
+      const a = Math.max(s, p.base);
+      const b = Math.min(e, p.base + p.len);
+      if (b > a) for (const r of contentOf(p.chain, a - p.base, b - p.base)) runs.push({ ...r, off: r.off + p.base });
+    }
+    return runs;
+  };
   const counted = (p: Piece) => p.status === "data" || (minSparse === 0 && p.status === "zero");
   const allocated = pieces.filter(counted).reduce((n, p) => n + p.len, 0);
   let done = 0;
   let img = target;
   const packer = compressed && img.layout ? new CompressedPacker(workCopy(img)) : undefined;
+  const writeData = (runs: Extent[]) => {
+    img = writeRuns([img, ...targetChain], runs);
+  };
+  const writeZeroes = (off: number, len: number) => {
+    if (!zeroInit) img = writeImage([img, ...targetChain], off, len, { kind: "zero", unmap: true });
+  };
   for (const p of pieces) {
     if (counted(p)) {
       done += p.len;
       progress.print((100 * done) / allocated, 0);
     }
     if (p.status === "backing") continue;
-    if (p.status === "zero" && minSparse === 0) {
-      img = writeImage([img, ...targetChain], p.off, p.len, { kind: "data", pat: 0 });
-      continue;
-    }
     if (p.status === "zero") {
-      if (!zeroInit) img = writeImage([img, ...targetChain], p.off, p.len, { kind: "zero", unmap: true });
+      if (minSparse === 0) img = writeImage([img, ...targetChain], p.off, p.len, { kind: "data", pat: 0 });
+      else writeZeroes(p.off, p.len);
       continue;
     }
-    for (const r of p.runs) {
-      const isZero = r.pat === 0;
-      if (isZero && minSparse > 0) {
-        if (r.len >= minSparse || compressed) {
-          if (!zeroInit) img = writeImage([img, ...targetChain], r.off, r.len, { kind: "zero", unmap: true });
-          continue;
-        }
-      }
-      if (compressed && packer) img = writeCompressedCluster(img, packer, r);
-      else if (compressed) img = writeImage([img, ...targetChain], r.off, r.len, { kind: "data", pat: r.pat! });
-      else img = writeImage([img, ...targetChain], r.off, r.len, { kind: "data", pat: r.pat! });
+    const runs = sourceContent(p.off, p.off + p.len);
+    if (minSparse === 0) {
+      writeData(runs);
+      continue;
+    }
+    if (compressed) {
+      // a compressed cluster is written whole, unless it is all zeroes
+      if (runs.every((r) => (r.pat ?? 0) === 0)) writeZeroes(p.off, p.len);
+      else if (packer) img = writeCompressedCluster(img, packer, p.off, runs);
+      else writeData(runs);
+      continue;
+    }
+    // convert_co_write(): sector-wise sparse detection over the buffer
+    const nz = nonzeroSectors(runs);
+    for (let at = p.off; at < p.off + p.len; ) {
+      const st = allocatedStretch(nz, at, p.off + p.len - at, minSparse, align);
+      if (st.data) writeData(within(runs, at, at + st.len));
+      else writeZeroes(at, st.len);
+      at += st.len;
     }
   }
   if (packer) img = { ...img, fileLength: Math.max(img.fileLength, packer.fileLength) };
@@ -290,14 +427,16 @@ function workCopy(img: DiskImage): Qcow2Image & { fileLength: number } {
   return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
 }
 
-/** One compressed cluster into a qcow2 target (or a streamOptimized vmdk grain). */
-function writeCompressedCluster(img: DiskImage, packer: CompressedPacker, r: Extent): DiskImage {
+/** One compressed cluster into a qcow2 target: its content (zero-padded to the cluster) deflated and packed. */
+function writeCompressedCluster(img: DiskImage, packer: CompressedPacker, off: number, runs: Extent[]): DiskImage {
   const q = packer.image;
   const cs = q.layout.cs;
   const per = l2Coverage(q.layout) / cs;
-  l2ForWrite(q, Math.floor(r.off / cs / per));
-  const host = packer.alloc(compressedSize(r.pat ?? 0, cs, img.qcow2?.compressionType ?? "zlib"));
-  return { ...img, layout: q.layout, fileLength: q.fileLength, data: overwrite(img.data ?? [], r.off, r.off + r.len, [{ off: r.off, len: r.len, kind: "data", pat: r.pat ?? 0, host, comp: true }]) };
+  l2ForWrite(q, Math.floor(off / cs / per));
+  const host = packer.alloc(compressedClusterSize(runs.map((r) => ({ len: r.len, pat: r.pat ?? 0 })), cs, img.qcow2?.compressionType ?? "zlib"));
+  const end = runs.length ? runs[runs.length - 1]!.off + runs[runs.length - 1]!.len : off;
+  const placed = runs.map((r): Extent => ({ off: r.off, len: r.len, kind: "data", pat: r.pat ?? 0, host, comp: true }));
+  return { ...img, layout: q.layout, fileLength: q.fileLength, data: overwrite(img.data ?? [], off, end, placed) };
 }
 
 // ------------------------------------------------------------------------------------------------ dd
@@ -340,8 +479,9 @@ export function ddCommand(run: Run, argv: string[]): number {
   if (input === undefined || output === undefined) return run.fail("Must specify both input and output files");
   let file = input;
   let fmt = a.get("f");
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
-  const src = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), forceShare: a.has("U") }).map((l) => l.image);
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
+  const srcLayers = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), forceShare: a.has("U") });
+  const src = srcLayers.map((l) => l.image);
   const outFmt = a.get("O") ?? "raw";
   const drv = FORMATS[outFmt];
   if (!drv) return run.fail("Unknown file format");
@@ -350,6 +490,7 @@ export function ddCommand(run: Run, argv: string[]): number {
   if (count !== undefined && count * bs < size) size = count * bs;
   const skipBytes = skip !== undefined ? skip * bs : 0;
   const beyond = skip !== undefined && size < skipBytes;
+  if (!a.has("U") && srcLayers.some((l) => l.abs === resolvePath(run.cwd, output))) return run.fail(`${output}: error while creating output image: ${LOCK_ERR(output)}`);
   const made = createTarget(run, output, outFmt, beyond ? 0 : size - skipBytes, {});
   if (typeof made === "string") return run.fail(`${output}: error while creating output image: ${made}`);
   const t = run.tryOpen(output, { format: outFmt, write: true });

@@ -92,10 +92,8 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
   if (existing?.kind === "dir") return `Could not create '${r.filename}': Is a directory`;
   if (existing?.kind === "file" && existing.lock) return `Failed to get "write" lock\nIs another process using the image [${r.filename}]?`;
   const size = Number(parsed.numbers.get("size")!);
-  if (r.fmt === "vmdk" && backing !== undefined) {
-    const b = run.tryOpen(combinePath(r.filename, backing), { forceShare: true, noBacking: true });
-    if (b.ok && b.chain[0]!.format !== "vmdk") return "backing_file must be a vmdk image";
-  }
+  const vmdkErr = vmdkBackingError(run, r.fmt, r.filename, backing);
+  if (vmdkErr) return vmdkErr;
   const opts = modelOptions(parsed, descs);
   const slash = r.filename.lastIndexOf("/");
   const res = createImage({
@@ -114,6 +112,14 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
   }
   run.saveImage(abs, res.image);
   for (const [name, img] of Object.entries(res.extraFiles ?? {})) run.saveImage(resolvePath(dirname(abs), name), img);
+  return undefined;
+}
+
+/** vmdk_co_do_create(): a vmdk's backing file must itself be a vmdk. */
+export function vmdkBackingError(run: Run, fmt: string, filename: string, backing: string | undefined): string | undefined {
+  if (fmt !== "vmdk" || backing === undefined) return undefined;
+  const b = run.tryOpen(combinePath(filename, backing), { forceShare: true, noBacking: true });
+  if (b.ok && b.chain[0]!.format !== "vmdk") return "backing_file must be a vmdk image";
   return undefined;
 }
 

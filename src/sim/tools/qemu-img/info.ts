@@ -158,7 +158,7 @@ export function infoCommand(run: Run, argv: string[]): number {
   let name = a.operands[0]!;
   let fmt = a.get("f");
   if (a.has("image-opts")) {
-    const o = imageOpts(run, name);
+    const o = imageOpts(run, name, fmt);
     name = o.name;
     fmt = o.format;
   }
@@ -195,16 +195,30 @@ export function parseOutput(run: Run, v: string | undefined): "human" | "json" {
   return run.fail("--output must be used with human or json as argument.");
 }
 
-/** --image-opts: "driver=qcow2,file.filename=x" → file name and format. */
-export function imageOpts(run: Run, spec: string): { name: string; format?: string } {
+/**
+ * --image-opts: "driver=qcow2,file.filename=x" → file name and format. img_open() refuses a -f beside it; a
+ * leading item without "=" is the implied "file" key (a node reference, which qemu-img never has). Errors
+ * while opening the image are prefixed with the whole option string.
+ */
+export function imageOpts(run: Run, spec: string, fmt?: string): { name: string; format?: string } {
+  if (fmt !== undefined) run.fail("--image-opts and --format are mutually exclusive");
   const pairs = new Map<string, string>();
-  for (const part of spec.replace(/,,/g, "\0").split(",")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    pairs.set(part.slice(0, eq), part.slice(eq + 1).replace(/\0/g, ","));
-  }
+  spec
+    .replace(/,,/g, "\0")
+    .split(",")
+    .forEach((part, i) => {
+      const eq = part.indexOf("=");
+      if (eq < 0) {
+        if (i === 0 && part !== "") pairs.set("file", part.replace(/\0/g, ","));
+        return;
+      }
+      pairs.set(part.slice(0, eq), part.slice(eq + 1).replace(/\0/g, ","));
+    });
+  const node = pairs.get("file");
+  if (node !== undefined) run.fail(`Could not open '${spec}': Cannot find device='${node}' nor node-name='${node}'`);
   const name = pairs.get("file.filename") ?? pairs.get("filename");
   if (name === undefined) run.fail("Could not open '" + spec + "': A block device must be specified for \"file\"");
+  run.openLabels.set(name!, spec);
   const format = pairs.get("driver");
   return { name: name!, ...(format !== undefined ? { format } : {}) };
 }

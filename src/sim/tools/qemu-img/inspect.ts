@@ -109,7 +109,7 @@ export function checkCommand(run: Run, argv: string[]): number {
   const output = parseOutput(run, a.get("output"));
   checkCache(run, a.get("T"), "source");
   let fmt = a.get("f");
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const layer = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write, forceShare: a.has("U") })[0]!;
   if (write && layer.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
   const quiet = a.has("q");
@@ -238,7 +238,7 @@ export function mapCommand(run: Run, argv: string[]): number {
   let file = a.operands[0]!;
   const output = parseOutput(run, a.get("output"));
   let fmt = a.get("f");
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const chain = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), forceShare: a.has("U") });
   let length = chain[0]!.image.virtualSize;
   if (max !== -1) length = Math.min(start + max, length);

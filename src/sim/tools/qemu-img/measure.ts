@@ -2,13 +2,13 @@
 import type { DiskImage } from "../../model/image";
 import { FORMATS, roundUp } from "../../model/image/formats";
 import { blockStatus } from "../../model/image/status";
-import { findSnapshot } from "../../model/image";
 import { getoptRun } from "./getopt";
 import { helpText } from "./help";
 import { accumulate } from "./create";
 import { modelOptions, optionDescs, parseOptions } from "./opts";
 import { qdict, toJsonPretty } from "./qjson";
 import { Exit, type Run } from "./run";
+import { findSnapshotParam, parseSnapshotParam, type SnapshotParam } from "./snapparam";
 import { cvtnum } from "./size";
 import { imageOpts } from "./info";
 
@@ -73,9 +73,11 @@ export function measureCommand(run: Run, argv: string[]): number {
   let options: string | undefined;
   let output: "human" | "json" = "human";
   let size: bigint | undefined;
+  let snapParam: SnapshotParam | undefined;
   for (const o of g.options) {
     if (o.key === "h") run.help();
     if (o.key === "o") options = accumulate(run, options, o.arg!);
+    if (o.key === "l") snapParam = parseSnapshotParam(run, o.arg!);
     if (o.key === "output") {
       if (o.arg === "json") output = "json";
       else if (o.arg === "human") output = "human";
@@ -106,11 +108,11 @@ export function measureCommand(run: Run, argv: string[]): number {
   if (filename === undefined && size === undefined) return run.fail("Either --size N or one filename must be specified.");
   let src: DiskImage[] | undefined;
   if (filename !== undefined) {
-    if (has("image-opts")) ({ name: filename, format: fmt } = imageOpts(run, filename));
+    if (has("image-opts")) ({ name: filename, format: fmt } = imageOpts(run, filename, fmt));
     const chain = run.open(filename, { ...(fmt !== undefined ? { format: fmt } : {}), forceShare: has("U") });
     src = chain.map((l) => l.image);
     if (snap !== undefined) {
-      const sn = findSnapshot(src[0]!, snap.replace(/^snapshot\.(id|name)=/, ""));
+      const sn = findSnapshotParam(src[0]!, snapParam!);
       if (!sn) return run.fail("Failed to load snapshot: Can't find snapshot");
       src = [{ ...src[0]!, data: sn.data, virtualSize: sn.virtualSize }, ...src.slice(1)];
     }

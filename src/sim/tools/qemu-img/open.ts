@@ -137,6 +137,8 @@ export function rawView(node: FileNode): DiskImage {
   } else {
     put(0, metaEnd(img), whole);
     for (const e of (img.data ?? []).filter((x) => x.host !== undefined && x.kind === "data" && !x.sparse)) put(e.host!, e.len, e.pat ?? 0);
+    // a fixed VHD keeps its footer after the data
+    if (img.format === "vpc" && img.vpc?.subformat === "fixed") put(img.virtualSize, 512, `vpc-footer:${img.virtualSize}`);
   }
   pieces.sort((x, y) => x.off - y.off);
   const data: Extent[] = [];

@@ -79,7 +79,9 @@ function resizeQcow2(img: DiskImage, size: number, prealloc: string): DiskImage 
     const from = Math.ceil(size / cs) * cs;
     for (const e of within(data, from, old)) {
       if (e.host === undefined) continue;
-      if (e.comp) addRef(l, Math.floor(e.host / cs), 1, -1);
+      if (e.comp) {
+        if (e.off % cs === 0) addRef(l, Math.floor(e.host / cs), 1, -1);
+      }
       else addRef(l, Math.floor(e.host / cs), Math.ceil(e.len / cs), -1);
     }
     data = truncate(data, from);
@@ -135,7 +137,7 @@ export function resizeCommand(run: Run, argv: string[]): number {
   if (parsed.warning) run.report(parsed.warning);
   const n = Number(parsed.value);
   let fmt = a.get("f");
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const chain = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write: true });
   const layer = chain[0]!;
   if (layer.probedRaw) run.stderr(RAW_PROBE_WARNING(file));

@@ -36,6 +36,8 @@ export class Run {
    * keep 0, as a new process starts from the beginning.
    */
   private readonly cursor = new Map<string, number>();
+  /** --image-opts: the option string an image was named by, which open errors quote instead of the name. */
+  readonly openLabels = new Map<string, string>();
 
   constructor(readonly ctx: ToolContext) {
     this.world = ctx.world;
@@ -128,7 +130,8 @@ export class Run {
 
   tryOpen(name: string, o: OpenOptions = {}) {
     const r = openChain({ fs: this.fs, cwd: this.cwd }, name, o);
-    if (!r.ok) return r;
+    const label = this.openLabels.get(name);
+    if (!r.ok) return label !== undefined ? { ...r, message: `Could not open '${label}': ${r.bare}` } : r;
     r.chain = r.chain.map((l) => (l.image.layout?.next ? { ...l, image: { ...l.image, layout: { ...l.image.layout, next: 0 } } } : l));
     // a v2 file still naming bitmaps: QEMU warns and ignores them; a read-write open rewrites the header
     r.chain = r.chain.map((l, depth) => {

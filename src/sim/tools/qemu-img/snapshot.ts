@@ -30,7 +30,7 @@ export function snapshotCommand(run: Run, argv: string[]): number {
   if (a.operands.length !== 1) run.usage("Expecting one image file name");
   let file = a.operands[0]!;
   let fmt: string | undefined;
-  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file));
+  if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));
   const write = action !== "list";
   const layer = run.open(file, { ...(fmt !== undefined ? { format: fmt } : {}), write, noBacking: false, forceShare: a.has("U") })[0]!;
   if (write && layer.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
