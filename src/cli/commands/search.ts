@@ -28,10 +28,14 @@ export function registerSearch(program: Command, term: Terminal) {
       const words = [...new Set(hits.flatMap((h) => h.terms))].sort((a, b) => b.length - a.length);
       const re = words.length ? new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`, "gi") : null;
       const mark = (s: string) => (re && c.level > 0 ? s.replace(re, (m) => c.bold.yellow(m)) : re ? s.replace(re, (m) => `[${m}]`) : s);
+      const { wrap } = await import("../render/text");
+      const { fit } = await import("../ui/menu");
+      const width = term.isTTY ? Math.min(term.columns, 100) : 80;
       for (const h of hits) {
         const where = h.kind === "note" ? `${h.objective} § ${h.ref}` : `${h.objective} question ${h.ref}`;
-        term.out(`${c.cyan(where)}  ${c.bold(h.title)}\n  ${mark(h.snippet)}\n`);
-        term.out(c.dim(h.kind === "note" ? `  lpic3 study ${h.objective} --section ${h.ref}\n\n` : `\n`));
+        term.out(`${c.cyan(where)}  ${c.bold(fit(h.title, Math.max(20, width - where.length - 2)))}\n`);
+        term.out(wrap(mark(h.snippet), width, "  ").join("\n") + "\n");
+        term.out(h.kind === "note" ? c.dim(`  lpic3 study ${h.objective} --section ${h.ref}`) + "\n\n" : "\n");
       }
     });
 }

@@ -15,11 +15,16 @@ export function registerStudy(program: Command, term: Terminal) {
       const { renderMarkdown } = await import("../render/markdown");
       const p = studyPage(objective, opts.section);
       if (opts.sections) {
-        for (const s of p.note.sections) term.out(`${"  ".repeat(s.level - 2)}${term.chalk.cyan(s.anchor)}  ${s.title.replace(/`/g, "")}\n`);
+        // anchors in a column (sub-sections indented), titles lined up after them
+        const col = Math.max(...p.note.sections.map((s) => 2 * (s.level - 2) + s.anchor.length)) + 2;
+        for (const s of p.note.sections) {
+          const lead = `${"  ".repeat(s.level - 2)}${s.anchor}`;
+          term.out(`${"  ".repeat(s.level - 2)}${term.chalk.cyan(s.anchor)}${" ".repeat(col - lead.length)}${s.title.replace(/`/g, "")}\n`);
+        }
         return;
       }
       const width = term.isTTY ? Math.min(term.columns, 100) : 80;
-      const text = renderMarkdown(p.markdown, { width, chalk: term.chalk });
+      const text = renderMarkdown(p.markdown, { width, chalk: term.chalk, wrapCode: term.isTTY });
       const where = p.section ? `${p.note.id} § ${p.section.anchor}` : p.note.id;
       page(term, text + (term.isTTY ? term.chalk.dim(`\n— ${where} · lpic3 study ${p.note.id} --sections lists the sections\n`) : ""));
     });

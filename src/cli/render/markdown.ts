@@ -7,6 +7,8 @@ import { padEnd, stripAnsi, visibleWidth, wrap } from "./text";
 export interface RenderOptions {
   width: number;
   chalk: ChalkInstance;
+  /** Fold code lines longer than the width (on a terminal); piped output keeps them whole for grep and copy. */
+  wrapCode?: boolean;
 }
 
 const ANCHOR = /\s*\{#[^}]*\}\s*$/;
@@ -20,9 +22,11 @@ export function renderMarkdown(md: string, opts: RenderOptions): string {
 class Renderer {
   private c: ChalkInstance;
   private width: number;
+  private wrapCode: boolean;
   constructor(o: RenderOptions) {
     this.c = o.chalk;
     this.width = Math.max(40, o.width);
+    this.wrapCode = o.wrapCode ?? false;
   }
 
   blocks(tokens: Token[], indent: number): string[] {
@@ -64,9 +68,18 @@ class Renderer {
       case "code": {
         const tok = t as Tokens.Code;
         const lang = (tok.lang ?? "").split(/\s/)[0] ?? "";
-        const lines = highlight(tok.text, lang, c);
         const bar = c.level === 0 ? "    " : c.dim("│ ");
-        return lines.map((l) => pad + bar + l);
+        const more = c.level === 0 ? "  ↪ " : c.dim("↪ ");
+        const room = w - visibleWidth(bar);
+        if (!this.wrapCode || tok.text.split("\n").every((l) => visibleWidth(l) <= room)) return highlight(tok.text, lang, c).map((l) => pad + bar + l);
+        // Long lines are folded: shell commands at a space with a trailing backslash (still a valid command),
+        // anything else (program output) at a late space or at the width, its continuation marked in the margin.
+        const shell = SHELL_LANGS.has(lang.toLowerCase());
+        const folded = tok.text.split("\n").flatMap((l) => (shell ? foldShell(l, room) : foldHard(l, room).map((x, i) => (i ? CONT + x : x))));
+        return highlight(folded.join("\n"), lang, c).map((l) => {
+          const cont = stripAnsi(l).startsWith(CONT);
+          return pad + (cont ? more + l.replace(CONT, "") : bar + l);
+        });
       }
       case "list":
         return this.list(t as Tokens.List, indent);
@@ -167,6 +180,57 @@ class Renderer {
       })
       .join("");
   }
+}
+
+const SHELL_LANGS = new Set(["sh", "bash", "shell", "console", "shell-session", "zsh", ""]);
+/** Marks a continuation line of folded program output until the margin is drawn. */
+const CONT = "\u0000";
+
+/** Cut a line into pieces of at most `width` columns, after a space when one is near the end, else at the width. */
+export function foldHard(line: string, width: number): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while (visibleWidth(rest) > width) {
+    const sp = rest.lastIndexOf(" ", width - 1);
+    const at = sp >= width / 2 ? sp + 1 : width;
+    out.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  out.push(rest);
+  return out;
+}
+
+/**
+ * Fold a shell command at spaces outside quotes, each piece ending with " \\" so the whole still runs when
+ * copied; continuation lines are indented. A line with no place to break is cut at the width.
+ */
+export function foldShell(line: string, width: number): string[] {
+  const indent = (/^\s*/.exec(line)?.[0] ?? "") + "    ";
+  const out: string[] = [];
+  let rest = line;
+  let first = true;
+  while (visibleWidth(rest) > width) {
+    const lead = first ? "" : indent;
+    // spaces outside quotes where the line may break
+    const breaks: number[] = [];
+    let quote: string | null = null;
+    for (let i = lead.length; i < rest.length; i++) {
+      const ch = rest[i]!;
+      if (quote) {
+        if (ch === quote) quote = null;
+        else if (ch === "\\" && quote === '"') i++;
+      } else if (ch === "'" || ch === '"') quote = ch;
+      else if (ch === "\\") i++;
+      else if (ch === " " && i > lead.length && rest[i - 1] !== " ") breaks.push(i);
+    }
+    const at = breaks.filter((i) => i + 2 <= width).pop();
+    if (at === undefined) break;
+    out.push(rest.slice(0, at) + " \\");
+    rest = indent + rest.slice(at + 1).trimStart();
+    first = false;
+  }
+  out.push(...foldHard(rest, width).map((x, i) => (i ? CONT + x : x)));
+  return out;
 }
 
 function unescape(s: string): string {
