@@ -227,7 +227,7 @@ export function openChain(o: Opener, name: string, opt: OpenOptions = {}): OpenR
   let cur = name;
   let fmt = opt.format;
   for (let depth = 0; ; depth++) {
-    const r = openOne(o, cur, fmt);
+    const r = openOne(o, cur, fmt, depth === 0 && !!opt.write);
     if (!r.ok) return failure(name, "Could not open backing file: ".repeat(depth) + r.message, warnings);
     if (depth === 0 && r.layer.probedRaw && opt.write) warnings.push(RAW_PROBE_WARNING(name));
     // a lock held by a running VM: reading the chain needs "consistent read" and refuses others' writes
@@ -280,12 +280,14 @@ const failure = (name: string, bare: string, warnings: string[]): OpenResult => 
 type OneResult = { ok: true; layer: Layer; node: FileNode; abs: string } | { ok: false; message: string };
 
 /** Open one file with a driver; the message is the driver's own (the caller frames it). */
-function openOne(o: Opener, name: string, fmt: string | undefined): OneResult {
+function openOne(o: Opener, name: string, fmt: string | undefined, write = false): OneResult {
   if (name === "") return { ok: false, message: `The 'file' block driver requires a file name` };
   if (fmt !== undefined && !ALL_DRIVERS.includes(fmt)) return { ok: false, message: `Unknown driver '${fmt}'` };
   const abs = resolvePath(o.cwd, name);
   const node = stat(o.fs, abs);
   if (!node) return { ok: false, message: `Could not open '${name}': No such file or directory` };
+  // opening a directory for writing fails in open(2) already; read-only, file-posix's own check refuses it
+  if (node.kind === "dir" && write) return { ok: false, message: `Could not open '${name}': Is a directory` };
   if (node.kind !== "file" || node.device) return { ok: false, message: `'file' driver requires '${name}' to be a regular file` };
   const probed = probeFormat(node);
   const driver = fmt ?? probed;

@@ -3,6 +3,7 @@ import { truncateBitmaps } from "../../model/image/bitmaps";
 import type { DiskImage } from "../../model/image";
 import { overwrite, truncate, within, type Extent } from "../../model/image/extents";
 import { growL1, preallocateQcow2, qcow2Allocated, roundUp } from "../../model/image/formats";
+import { writeImage } from "../../model/image/io";
 import { addRef, sizeToL1, lastUsed, type Qcow2Image } from "../../model/image/qcow2";
 import { imageOpts } from "./info";
 import { RAW_PROBE_WARNING } from "./open";
@@ -167,6 +168,17 @@ export function resizeCommand(run: Run, argv: string[]): number {
     if (total % 512) return run.fail("The new size must be a multiple of 512");
     if (layer.image.qcow2?.compat === "0.10" && layer.image.snapshots?.length) return run.fail("Can't resize a v2 image which has snapshots");
     next = resizeQcow2(layer.image, total, prealloc);
+    // bdrv_co_truncate(): growing over a longer backing file zeroes the new area so that the backing
+    // file's data does not show through (zero clusters from the next subcluster on, written zeroes before)
+    const backingLen = chain[1]?.image.virtualSize ?? 0;
+    if (typeof next !== "string" && total > current && backingLen > current) {
+      if (layer.image.qcow2?.compat === "0.10") return run.fail("Failed to zero out new clusters: Operation not supported");
+      const below = chain.slice(1).map((l) => l.image);
+      const sub = layer.image.qcow2?.extendedL2 ? layer.image.clusterSize! / 32 : layer.image.clusterSize!;
+      const zeroStart = roundUp(current, sub);
+      if (total > zeroStart) next = writeImage([next, ...below], zeroStart, total - zeroStart, { kind: "zero" });
+      if (zeroStart > current) next = writeImage([next, ...below], current, Math.min(zeroStart, total) - current, { kind: "data", pat: 0 });
+    }
   } else if (fmtName === "qed") {
     if (total < current) return run.fail("Shrinking images is currently not supported");
     if (prealloc !== "off") return run.fail(`Unsupported preallocation mode '${prealloc}'`);
