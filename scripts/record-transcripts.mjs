@@ -19,7 +19,10 @@
 //   | LINE                           a line fed on the previous command's stdin (interactive programs)
 //
 // session.json beside cmds.txt (read, and completed by this script): tool, fixture, description, netns (true:
-// run in a private network namespace that only has `lo`), env (extra environment), timeout (seconds per entry).
+// run in a private network namespace that only has `lo`), env (extra environment), timeout (seconds per entry),
+// libvirtd (true: a libvirtd of its own for qemu:///system -- the session runs in a private mount namespace with
+// fresh tmpfs state under /run/libvirt, /var/lib/libvirt and /etc/libvirt/qemu, and in the network namespace,
+// where libvirtd starts its default network; nothing of it is visible to the rest of the machine).
 //
 // Every session is recorded twice; an entry whose two runs differ outside its masks is reported so that the
 // mask can be added. Processes a session leaves running (qemu -daemonize) are found by a marker
@@ -168,7 +171,7 @@ function runEntry(e, session) {
   if (e.template) return buildTemplate(e, session);
   const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LC_ALL: "C", LANG: "C", TZ: "UTC", TERM: "dumb", LPIC3_REC: "1", ...(session.env ?? {}) };
   const input = e.stdinLines.length ? e.stdinLines.join("\n") + "\n" : "";
-  const argv = session.netns ? ["ip", ["netns", "exec", NETNS, "bash", "-c", e.cmd]] : ["bash", ["-c", e.cmd]];
+  const argv = session.netns || session.libvirtd ? ["ip", ["netns", "exec", NETNS, "bash", "-c", e.cmd]] : ["bash", ["-c", e.cmd]];
   // output goes to files, not pipes: a program whose pipe is full queues its output, and QEMU drops what is
   // still queued when `quit` ends it
   // (a file per entry: a timed-out program's children may still be writing to the previous one)
@@ -184,14 +187,40 @@ function runEntry(e, session) {
 }
 
 function withNetns(session, fn) {
-  if (!session.netns) return fn();
+  if (!session.netns && !session.libvirtd) return fn();
   spawnSync("ip", ["netns", "del", NETNS]);
   execFileSync("ip", ["netns", "add", NETNS]);
+  execFileSync("ip", ["netns", "exec", NETNS, "ip", "link", "set", "lo", "up"]);
   try {
+    if (session.libvirtd) startLibvirtd();
     return fn();
   } finally {
+    // everything left in the namespace: libvirtd, virtlogd, dnsmasq, the guests' QEMU
+    const pids = spawnSync("ip", ["netns", "pids", NETNS]).stdout.toString().split(/\s+/).filter(Boolean);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {}
+    }
+    spawnSync("sleep", ["0.5"]);
     spawnSync("ip", ["netns", "del", NETNS]);
   }
+}
+
+/** Fresh libvirt state on tmpfs (this process runs in its own mount namespace), then libvirtd in the netns. */
+const LIBVIRT_DIRS = ["/run/libvirt", "/var/lib/libvirt", "/etc/libvirt/qemu"];
+function startLibvirtd() {
+  const keep = readFileSync("/etc/libvirt/qemu/networks/default.xml", "utf8");
+  for (const d of LIBVIRT_DIRS) {
+    spawnSync("umount", [d]);
+    mkdirSync(d, { recursive: true });
+    execFileSync("mount", ["-t", "tmpfs", "tmpfs", d]);
+  }
+  mkdirSync("/etc/libvirt/qemu/networks/autostart", { recursive: true });
+  writeFileSync("/etc/libvirt/qemu/networks/default.xml", keep);
+  mkdirSync("/var/lib/libvirt/images", { recursive: true });
+  const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LC_ALL: "C", LANG: "C", TZ: "UTC" };
+  execFileSync("ip", ["netns", "exec", NETNS, "sh", "-c", "virtlogd -d && libvirtd -d && sleep 2 && virsh -q -c qemu:///system net-start default >/dev/null && virsh -q -c qemu:///system net-autostart default >/dev/null"], { env });
 }
 
 const mask = (s, vol) => vol.reduce((acc, re) => acc.replace(new RegExp(re, "gm"), "<VOLATILE>"), s);
@@ -250,6 +279,12 @@ for (const d of dirs) {
   const s = JSON.parse(readFileSync(join(d, "session.json"), "utf8"));
   if (s.source === "derived") {
     console.log(`${d}: derived (hand-written), skipped`);
+    continue;
+  }
+  if (s.libvirtd && !process.env.LPIC3_REC_MNTNS) {
+    // the libvirt state goes on tmpfs mounts only this recording sees
+    const r = spawnSync("unshare", ["-m", "--propagation", "private", process.execPath, fileURLToPath(import.meta.url), d], { stdio: "inherit", env: { ...process.env, LPIC3_REC_MNTNS: "1" } });
+    if (r.status !== 0) process.exitCode = 1;
     continue;
   }
   recordSession(d);

@@ -191,14 +191,25 @@ describe("virt-install", () => {
 });
 
 describe("virt-v2v, virt-rescue, virt-resize, virt-sparsify", () => {
-  it("virt-v2v converts a local disk to a raw image and libvirt XML", () => {
+  it("virt-v2v refuses a guest without a bootloader; with GRUB's configuration it converts to raw and libvirt XML", () => {
     const s = images();
+    const r0 = sh(s, "virt-v2v -i disk debian12.qcow2 -o local -os /tmp");
+    expect(r0.exit).toBe(1);
+    expect(r0.stdout).toMatch(/\] Converting 12\.8 to run on KVM\n$/);
+    expect(r0.stderr).toContain("virt-v2v: error: no bootloader detected\n");
+    sh(s, "guestfish -a debian12.qcow2 -i mkdir-p /boot/grub : touch /boot/grub/grub.cfg");
     const r = sh(s, "virt-v2v -i disk debian12.qcow2 -o local -os /tmp");
     expect(r.exit).toBe(0);
     expect(r.stdout).toContain("] Converting 12.8 to run on KVM\nvirt-v2v: This guest has virtio drivers installed.\n");
     expect(sh(s, "qemu-img info /tmp/debian12-sda").stdout).toContain("file format: raw\n");
     expect(sh(s, "cat /tmp/debian12.xml").stdout).toContain("<name>debian12</name>");
-    expect(sh(s, "virt-v2v -i disk nosuch.qcow2 -o local -os /tmp").stderr).toContain("virt-v2v: error: disk nosuch.qcow2: No such file or directory\n");
+    expect(sh(s, "virt-v2v -i disk nosuch.qcow2 -o local -os /tmp").stderr).toContain("virt-v2v: error: access: No such file or directory: nosuch.qcow2\n");
+    expect(sh(s, "virt-v2v -i disk debian12.qcow2 -o local").stderr).toContain("virt-v2v: error: -o disk: output directory was not specified, use '-os /dir'\n");
+  });
+  it("virt-rescue needs a terminal and at least one disk", () => {
+    const s = images();
+    expect(sh(s, "echo exit | virt-rescue -a debian12.qcow2")).toMatchObject({ exit: 1, stderr: "tcgetattr: stdin: Inappropriate ioctl for device\n" });
+    expect(sh(s, "virt-rescue").stderr).toBe("virt-rescue: error: you must specify at least one -a or -d option.\nTry \u2018virt-rescue --help\u2019 for more information.\n");
   });
   it("virt-rescue --suggest prints the mount commands for the guest it finds", () => {
     const s = images();

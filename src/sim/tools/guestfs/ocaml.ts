@@ -714,31 +714,45 @@ export function virtV2v(ctx: ToolContext, args: string[]): ToolResult {
   if ("exit" in p0) return p0;
   const h0 = ocamlHelp(prog, p0.opts);
   if (h0) return h0;
-  const fail = (msg: string): ToolResult => ({ exit: 1, out: [err(ocamlError(prog, `${msg}`, ctx.tty))] });
   const input = get(p0.opts, "i")[0] ?? "libvirt";
   const output = get(p0.opts, "o")[0] ?? "libvirt";
-  if (input !== "disk") return fail(`-i ${input}: this lab only converts local disk images (-i disk)`);
-  if (p0.operands.length !== 1) return fail("expecting a disk image (filename) on the command line");
-  if (output !== "local" && output !== "qemu" && output !== "null") return fail(`-o ${output}: this lab only writes local output (-o local, -o qemu or -o null)`);
-  const os = get(p0.opts, "os")[0];
-  if (output !== "null" && !os) return fail(`-o ${output}: output directory was not specified, use \u2018-os /dir\u2019`);
+  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
+  p.step(`Setting up the source: -i ${input}${p0.operands[0] !== undefined ? ` ${p0.operands[0]}` : ""}`, 0);
+  const fail = (msg: string): ToolResult => ({ exit: 1, out: [out(p.lines.join("")), err(ocamlError(prog, msg, ctx.tty))].filter((c) => c.text) });
+  if (p0.operands.length !== 1) return fail(input === "disk" ? "-i disk: expecting a disk image (filename) on the command line" : `-i ${input}: expecting a libvirt guest name on the command line`);
+  if (input !== "disk") return fail(`-i ${input}: the lpic3 lab converts local disk images only (-i disk)`);
   const fs = ctx.world.hosts[ctx.host]!.fs;
   const src = resolvePath(ctx.cwd, p0.operands[0]!);
-  if (!stat(fs, src)) return fail(`disk ${p0.operands[0]}: No such file or directory`);
+  if (!stat(fs, src)) return fail(`access: No such file or directory: ${p0.operands[0]}`);
+  if (output !== "local" && output !== "qemu" && output !== "null") return fail(`-o ${output}: the lpic3 lab writes local output only (-o local, -o qemu or -o null)`);
+  const os = get(p0.opts, "os")[0];
+  if (output !== "null" && !os) return fail(`-o ${output === "local" ? "disk" : output}: output directory was not specified, use '-os /dir'`);
   const dir = os ? resolvePath(ctx.cwd, os) : "";
-  if (os && stat(fs, dir)?.kind !== "dir") return fail(`-o ${output} -os ${os}: output directory does not exist or is not a directory`);
+  if (os && stat(fs, dir)?.kind !== "dir") return fail(`-os ${os}: output directory does not exist or is not a directory`);
   const guest = guestOf(fs, src);
   const osInfo = inspect([guest])[0];
-  if (!osInfo) return fail(`inspection could not detect the source guest (or physical machine).\n\nAssuming that you are running virt-v2v/virt-p2v on a source which is \nsupported (and not, for example, a blank disk), then this should not \nhappen.\n\nNo root device found in this operating system image.`);
-  const name = get(p0.opts, "on")[0] ?? basename(src).replace(/\.[^.]*$/, "");
-  const fmt = get(p0.opts, "of")[0] ?? "raw";
-  const p = new Progress(has(p0.opts, "q"), ctx.tty, prog);
-  p.step("Setting up the source: -i disk " + p0.operands[0], 0);
   p.step("Opening the source", 1.1);
   p.step("Inspecting the source", 2.9);
+  if (!osInfo) return fail(`inspection could not detect the source guest (or physical machine).\n\nAssuming that you are running virt-v2v/virt-p2v on a source which is supported (and not, for example, a blank disk), then this should not happen.\n\nNo root device found in this operating system image.`);
+  const name = get(p0.opts, "on")[0] ?? basename(src).replace(/\.[^.]*$/, "");
+  const fmt = get(p0.opts, "of")[0] ?? "raw";
+  // a guest file as the appliance sees it, mounted the way inspection found it
+  const guestHas = (f: string) =>
+    filesystems([guest]).some((r) => {
+      const mp = osInfo.mountpoints.find(([, dev]) => dev === r.device)?.[0];
+      if (mp === undefined) return false;
+      const inner = mp === "/" ? f : f.startsWith(mp + "/") ? f.slice(mp.length) : undefined;
+      return inner !== undefined && stat(r.fs.files, inner)?.kind === "file";
+    });
+  // on RPM guests the source inspection runs a shell command inside the guest
+  if (osInfo.packageFormat === "rpm" && !guestHas("/bin/sh")) return fail("libguestfs error: sh: /bin/sh: No such file or directory");
   p.step("Checking for sufficient free disk space in the guest", 1.2);
   p.step("Converting " + osInfo.productName + " to run on KVM", 0.1);
+  // Linux_bootloaders: a GRUB 2 or GRUB legacy configuration (the lab's template images have none)
+  const bootloader = ["/boot/grub2/grub.cfg", "/boot/grub/grub.cfg", "/boot/grub/menu.lst", "/boot/grub/grub.conf"].some(guestHas);
+  if (!bootloader) return fail("no bootloader detected");
   const lines = [`virt-v2v: This guest has virtio drivers installed.\n`];
+  const before = p.lines.length;
   p.step("Mapping filesystem data to avoid copying unused and blank areas", 5.2);
   p.step("Closing the overlay", 0.4);
   p.step("Assigning disks to buses", 0.1);
@@ -747,7 +761,7 @@ export function virtV2v(ctx: ToolContext, args: string[]): ToolResult {
   p.step("Copying disk 1/1", 0.9);
   p.step("Creating output metadata", 1.8);
   p.step("Finishing off", 0.1);
-  if (output === "null") return { exit: 0, out: [out(p.lines.slice(0, 5).join("") + lines.join("") + p.lines.slice(5).join(""))] };
+  if (output === "null") return { exit: 0, out: [out(p.lines.slice(0, before).join("") + lines.join("") + p.lines.slice(before).join(""))] };
   const disk = `${dir}/${name}-sda`;
   const size = imageChain(fs, src)[0]?.image.virtualSize ?? 0;
   const xml = `<?xml version='1.0' encoding='utf-8'?>\n<domain type='kvm'>\n  <!-- generated by virt-v2v 2.2.0 -->\n  <name>${name}</name>\n  <metadata>\n    <libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>\n      <libosinfo:os id='http://debian.org/debian/${osInfo.major}'/>\n    </libosinfo:libosinfo>\n  </metadata>\n  <memory unit='KiB'>2097152</memory>\n  <currentMemory unit='KiB'>2097152</currentMemory>\n  <vcpu>1</vcpu>\n  <features>\n    <acpi/>\n    <apic/>\n  </features>\n  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>restart</on_crash>\n  <devices>\n    <disk type='file' device='disk'>\n      <driver name='qemu' type='${fmt}'/>\n      <source file='${disk}'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n    <video>\n      <model type='virtio'/>\n    </video>\n    <graphics type='vnc' autoport='yes'/>\n    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n    <memballoon model='virtio'/>\n    <input type='tablet' bus='usb'/>\n    <input type='mouse' bus='ps2'/>\n    <console type='pty'/>\n  </devices>\n</domain>\n`;
@@ -758,7 +772,7 @@ export function virtV2v(ctx: ToolContext, args: string[]): ToolResult {
     putGuest(f, disk, guest);
     writeFile(f, `${dir}/${name}.xml`, xml, { mtime });
   });
-  return { exit: 0, out: [out(p.lines.slice(0, 5).join("") + lines.join("") + p.lines.slice(5).join(""))], world };
+  return { exit: 0, out: [out(p.lines.slice(0, before).join("") + lines.join("") + p.lines.slice(before).join(""))], world };
 }
 
 export const OCAML_TOOLS: Tool[] = [

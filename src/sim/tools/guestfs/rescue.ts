@@ -4,7 +4,7 @@ import { listDir, resolvePath, stat } from "../../model/fs";
 import { filesystems } from "../../model/guestfs/disk";
 import type { InteractiveProgram, Step, Tool, ToolContext, ToolResult, Chunk } from "../../shell/tool";
 import type { World } from "../../model/world";
-import { done, err, isResult, launchAndMount, openHandle, out, parseC, type Parsed } from "./cli";
+import { done, err, isResult, launchAndMount, needDisks, openHandle, out, parseC, type Parsed } from "./cli";
 import { inspect } from "../../model/guestfs/inspect";
 import { GError, type Handle } from "./handle";
 
@@ -98,9 +98,11 @@ export function virtRescue(ctx: ToolContext, args: string[]): ToolResult {
   const p = parseC(prog, args, "a:c:d:e:im:rvVwx", [{ name: "inspector", arg: "none", key: "i" }, { name: "mount", arg: "required", key: "m" }, { name: "ro", arg: "none", key: "r" }, { name: "rw", arg: "none", key: "w" }, { name: "append", arg: "required", key: "append" }, { name: "memsize", arg: "required", key: "memsize" }, { name: "network", arg: "none", key: "network" }, { name: "scratch", arg: "optional", key: "scratch" }, { name: "selinux", arg: "none", key: "selinux" }, { name: "smp", arg: "required", key: "smp" }, { name: "suggest", arg: "none", key: "suggest" }]);
   if (isResult(p)) return p;
   if (p.opts.has("suggest")) return suggest(ctx, p);
-  if (!p.drives.length) return { exit: 1, out: [err(`${prog}: no drives added (use -a or -d).\nTry \u2018${prog} --help\u2019 for more information.\n`)] };
+  if (!p.drives.length) return needDisks(prog);
   const h = openHandle(ctx, prog, p, { readonly: p.opts.has("r") });
   if (!("drives" in h)) return h;
+  // the rescue shell needs a terminal: with piped input the appliance boots, then the console setup fails
+  if (ctx.stdin !== null) return done(h, 1, [err("tcgetattr: stdin: Inappropriate ioctl for device\n")]);
   if (p.opts.has("i") || p.mounts.length) {
     const e = launchAndMount(h, prog, p.mounts, p.opts.has("r"));
     if (e) return done(h, 1, e);
