@@ -73,10 +73,21 @@ export function registerLab(program: Command, term: Terminal) {
       const { lab: l, save, resumed } = app.openLab(id, warnTo(term));
       const c = term.chalk;
       const before = app.evaluateLab(l, save.world, save.home);
+      const { wrap } = await import("../render/text");
+      const width = term.isTTY ? Math.min(term.columns, 100) : 80;
+      const para = (text: string) =>
+        text
+          .trim()
+          .split(/\n\s*\n/)
+          .map((p) => wrap(p.replace(/\s*\n\s*/g, " "), width).join("\n"))
+          .join("\n\n");
       const header =
         `${c.bold(`Lab ${l.id}`)} · ${l.objective} · ${l.title}${resumed ? c.dim(" (resumed)") : ""}\n\n` +
-        `${l.story.trim()}\n\n${c.bold("Tasks")}\n${taskLines(l, before, c)}\n\n` +
-        c.dim("Type commands as on a real host. Inside the lab: 'lab tasks', 'lab hint', 'lab check', 'lab solution'; 'exit' leaves (progress is kept).\n\n");
+        `${para(l.story)}\n\n${c.bold("Tasks")}\n${taskLines(l, before, c)}\n\n` +
+        wrap("Type commands as on a real host. Inside the lab: 'lab tasks', 'lab hint', 'lab check', 'lab solution'; 'exit' or Ctrl-D leaves (progress is kept).", width)
+          .map((x) => c.dim(x))
+          .join("\n") +
+        "\n\n";
       const interactive = process.stdin.isTTY && process.stdout.isTTY;
       let last = before;
       const progress = (session: import("../../sim/shell/session").Session) => {
@@ -162,6 +173,9 @@ export function registerLab(program: Command, term: Terminal) {
         // leaving the shell ends the lab session, but the host state is kept for next time
         session.exited = false;
         app.saveLab(save);
+        const done = last.filter((r) => r.done).length;
+        const bye = done === l.tasks.length ? `Lab ${l.id}: all ${l.tasks.length} tasks done.` : `Lab ${l.id}: ${done}/${l.tasks.length} tasks done; the host is saved as you left it. 'lpic3 lab start ${l.id}' continues.`;
+        term.out(wrap(bye, width).map((x) => c.dim(x)).join("\n") + "\n");
       }
     });
 
