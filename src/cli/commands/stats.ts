@@ -32,7 +32,7 @@ export function registerStats(program: Command, term: Terminal) {
         const acc = o.recentAccuracy === null ? c.dim("no answers yet") : `recent ${Math.round(o.recentAccuracy * 100)}% of ${o.recentAnswers}`;
         term.out(`  ${o.id}  ${padEnd(fit(o.title, titleW), titleW)} ${padEnd(bar(o.mastery, o.weight * perPoint, c), maxWeight * perPoint)} ${`${o.mastered}/${o.questions}`.padStart(countW)}  ${acc}\n`);
       }
-      term.out(`\n${c.bold("Answers")}: ${s.answers.total} (${s.answers.total ? Math.round((100 * s.answers.correct) / s.answers.total) : 0}% right) · due now: ${s.due.questions} questions, ${s.due.drills} drills\n`);
+      term.out(`\n${c.bold("Answers")}: ${s.answers.total} (${s.answers.total ? Math.round((100 * s.answers.correct) / s.answers.total) : 0}% right) · due now: ${s.due.questions} question${s.due.questions === 1 ? "" : "s"}, ${s.due.drills} drill${s.due.drills === 1 ? "" : "s"}\n`);
       term.out(`\n${c.bold("Practice exams")}${s.exams.length ? ` (${s.exams.length}${s.exams.length > 10 ? ", the last 10" : ""})` : ": none yet — try 'lpic3 exam'"}\n`);
       for (const e of s.exams.slice(-10)) term.out(`  ${e.at.slice(0, 16).replace("T", " ")}  ${String(e.scaled).padStart(3)}  ${e.correct}/${e.total}  ${e.passed ? c.green("pass") : c.red("fail")}${e.reason === "timeout" ? c.dim(" (time ran out)") : ""}\n`);
       if (s.examTrend !== null) term.out(`  trend: ${s.examTrend >= 0 ? "+" : ""}${s.examTrend} points per exam over the last ${Math.min(5, s.exams.length)}\n`);
