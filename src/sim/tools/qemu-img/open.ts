@@ -226,6 +226,8 @@ export function openChain(o: Opener, name: string, opt: OpenOptions = {}): OpenR
   const seen: string[] = [];
   let cur = name;
   let fmt = opt.format;
+  // bdrv_open() refuses the combination before looking at the file
+  if (opt.write && opt.forceShare) return failure(name, "force-share=on can only be used with read-only images", warnings);
   for (let depth = 0; ; depth++) {
     const r = openOne(o, cur, fmt, depth === 0 && !!opt.write);
     if (!r.ok) return failure(name, "Could not open backing file: ".repeat(depth) + r.message, warnings);
