@@ -12,8 +12,10 @@ import { completions, repl } from "./repl";
 const term: Terminal = { isTTY: true, columns: 100, rows: 30, chalk: new Chalk({ level: 0 }), out: () => undefined, err: () => undefined };
 
 /** A REPL on a fixture with a scripted keyboard; `screen()` is everything written, escape codes removed. */
-function harness(fixture = "kvm") {
+function harness(fixture = "kvm", paused = false) {
   const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+  // a prompt that ran before (the home menu) leaves stdin paused
+  if (paused) input.pause();
   const output = Object.assign(new PassThrough(), { isTTY: true, columns: 100, rows: 30 });
   let written = "";
   output.on("data", (d: Buffer) => (written += d.toString()));
@@ -126,6 +128,14 @@ describe("lab shell keys", () => {
     await h.type("\x01x");
     expect(h.screen()).toContain("QEMU: Terminated");
     expect(h.session.program).toBeUndefined();
+    await h.type("exit\r");
+    await h.done;
+  });
+
+  it("reads a terminal that an earlier prompt left paused", async () => {
+    const h = harness("kvm", true);
+    await h.type("echo hello\r");
+    expect(h.screen()).toContain("hello\n");
     await h.type("exit\r");
     await h.done;
   });

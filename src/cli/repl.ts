@@ -108,6 +108,8 @@ export function repl(session: Session, term: Terminal, banner: string, hooks: Re
     if (pass) keys.write(pass);
   };
   io.input.on("data", onData);
+  // a prompt that ran before (the home menu) leaves stdin paused; nothing would be read, and node would exit
+  io.input.resume();
 
   const prompt = () => {
     rl.setPrompt(buffer ? "> " : session.prompt());
