@@ -1,7 +1,8 @@
 // qemu-img commit and rebase: moving data down a backing chain, and switching an overlay to another
 // backing file while (safe mode) keeping what the guest sees.
 import type { DiskImage } from "../../model/image";
-import { contentOf, readChain, runContent, writeImage } from "../../model/image/io";
+import { contentOf, readChain, writeImage, writeRuns } from "../../model/image/io";
+import { blockStatus } from "../../model/image/status";
 import { addRef, freshLayout, l2Coverage, l2ForWrite, type Qcow2Image } from "../../model/image/qcow2";
 import { within } from "../../model/image/extents";
 import { qcow2Allocated } from "../../model/image/formats";
@@ -15,7 +16,12 @@ import { cvtnum } from "./size";
 import { resizeCommandCore } from "./resize";
 import { ALL_DRIVERS } from "../../model/image/formats";
 
-/** Copy [everything allocated in chain[0..baseIdx-1]] into chain[baseIdx], in offset order. */
+/**
+ * The active commit job (a mirror of the top into the base): every granule (the base's cluster size, at
+ * least 4 KiB) that a layer above the base allocates is marked dirty, then the dirty ranges are handled in
+ * offset order as the whole chain's block status says: data is copied in pieces of up to 1 MiB, zeroes
+ * that cover whole clusters of the base are written as zeroes that may unmap (freeing the base's clusters).
+ */
 function commitInto(chain: DiskImage[], baseIdx: number): DiskImage {
   let base = chain[baseIdx]!;
   const above = chain.slice(0, baseIdx);
@@ -25,11 +31,34 @@ function commitInto(chain: DiskImage[], baseIdx: number): DiskImage {
     if (typeof grown !== "string") base = grown;
   }
   const size = Math.min(chain[0]!.virtualSize, base.virtualSize);
-  const runs = readChain(above, 0, size).filter((r) => r.ext);
   const below = chain.slice(baseIdx + 1);
-  for (const r of runs) {
-    const pat = runContent(r) ?? 0;
-    base = writeImage([base, ...below], r.off, r.len, r.ext!.kind === "zero" ? { kind: "zero" } : { kind: "data", pat });
+  const gran = Math.max(4096, base.clusterSize ?? 0);
+  const baseCluster = base.clusterSize ?? 512;
+  // dirty granules
+  const dirty: number[][] = [];
+  for (const r of readChain(above, 0, size)) {
+    if (!r.ext) continue;
+    const s0 = Math.floor(r.off / gran) * gran;
+    const t0 = Math.min(size, Math.ceil((r.off + r.len) / gran) * gran);
+    const last = dirty[dirty.length - 1];
+    if (last && s0 <= last[1]!) last[1] = Math.max(last[1]!, t0);
+    else dirty.push([s0, t0]);
+  }
+  const MAX_IO = 1 << 20;
+  for (const [s0, t0] of dirty) {
+    for (let at = s0!; at < t0!; ) {
+      const whole = [...above, base, ...below];
+      const st = blockStatus(whole, at, t0!)[0]!;
+      let io = st.data ? Math.min(st.len, MAX_IO) : st.len;
+      io -= io % gran;
+      let method: "copy" | "zero" = "copy";
+      if (io < gran) io = Math.min(gran, t0! - at);
+      // zeroes (or nothing: discarded, which reads back as zeroes here) over whole clusters of the base
+      else if (!st.data && at % baseCluster === 0 && (io % baseCluster === 0 || at + io === base.virtualSize)) method = "zero";
+      if (method === "zero") base = writeImage([base, ...below], at, io, { kind: "zero", unmap: true });
+      else base = writeRuns([base, ...below], contentOf(whole, at, at + io));
+      at += io;
+    }
   }
   return base;
 }
