@@ -69,7 +69,8 @@ export function registerStats(program: Command, term: Terminal) {
       if (!opts.yes) {
         if (!process.stdin.isTTY) throw usageError("refusing to reset without confirmation: add --yes");
         const { confirm } = await import("@inquirer/prompts");
-        if (!(await confirm({ message: "Erase all your progress (answers, exams, labs, drills)?", default: false }))) throw cancelled("Nothing was changed.");
+        const { promptTheme } = await import("../ui/prompt-theme");
+        if (!(await confirm({ message: "Erase all your progress (answers, exams, labs, drills)?", default: false, theme: promptTheme(term.chalk) }))) throw cancelled("Nothing was changed.");
       }
       const { resetProgress } = await import("../../app/progress-transfer");
       const kept = resetProgress();
