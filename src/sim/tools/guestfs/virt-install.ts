@@ -243,17 +243,20 @@ export function virtInstall(ctx: ToolContext, args: string[]): ToolResult {
     const iso = resolvePath(ctx.cwd, o.cdrom![0]!);
     plans.push({ path: iso, device: "cdrom", format: "raw", bus: test ? "ide" : "sata", target: test ? `hd${String.fromCharCode(97 + n)}` : "sda", readonly: true });
   }
+  let missingNet: string | undefined;
   // networks: the default network (user networking on the test driver); the test driver defines a guest on a
   // network it does not have, QEMU's driver refuses to start it
   const nets = (o.network ?? [test ? "user" : "default"]).filter((x) => x !== "none");
   for (const nw of nets) {
     const s = subopts(nw, "network");
     const net = s.network;
-    if (!test && net && !s.bridge && net !== "user" && !lookupNetwork(v.conn, net)) return e(`ERROR    Network not found: no network with matching name '${net}'\n`);
+    if (!test && net && !s.bridge && net !== "user" && !lookupNetwork(v.conn, net)) missingNet = net;
   }
   // Debian's QEMU has spice, so spice is the default display (virtinst DeviceGraphics._default_type)
   const graphics = o.graphics?.[0] ? subopts(o.graphics[0], "type") : { type: "spice" };
-  const xml = domainXml({ name, os, mem: mem!, vcpus, plans, nets, graphics, test, uuid: v.freshUuid(), mac: () => v.freshMac(), boot: install === "cdrom" ? ["cdrom", "hd"] : ["hd"] });
+  const virtType = o["virt-type"]?.[0] ?? "kvm";
+  if (!test && virtType !== "kvm" && virtType !== "qemu") return e(`ERROR    Host does not support domain type ${virtType} for virtualization type 'hvm' with architecture 'x86_64'\n`);
+  const xml = domainXml({ name, os, mem: mem!, vcpus, plans, nets, graphics, test, virtType, uuid: v.freshUuid(), mac: () => v.freshMac(), boot: install === "cdrom" ? ["cdrom", "hd"] : ["hd"] });
   // print_stdout adds a newline after the XML, which ends with one
   // (--print-xml makes virt-install quiet: no "Using default" lines, no warnings)
   if (o["print-xml"]) return { exit: 0, out: [{ fd: 1 as const, text: xml + "\n" }], world: v.world };
@@ -262,12 +265,23 @@ export function virtInstall(ctx: ToolContext, args: string[]): ToolResult {
   if (D.lookupDomain(v.conn, name)) {
     return { exit: 1, out: [{ fd: 1 as const, text: out.join("") }, { fd: 2 as const, text: warn.join("") }, { fd: 1 as const, text: "\nStarting install...\n" }, { fd: 2 as const, text: `ERROR    Guest name '${name}' is already in use.\nDomain installation does not appear to have been successful.\nIf it was, you can restart your domain by running:\n  virsh --connect ${uri} start ${name}\notherwise, please restart your installation.\n` }].filter((c) => c.text) };
   }
+  // show_guest_warnings: PXE needs user networking or a network that hands out a boot file
+  if (install === "pxe") {
+    const hasBootp = (el: unknown): boolean => typeof el === "object" && el !== null && ((el as { name?: string }).name === "bootp" || ((el as { children?: unknown[] }).children ?? []).some(hasBootp));
+    const pxeOk = nets.some((n) => {
+      const so = subopts(n, "network");
+      if (so.network === "user") return true;
+      const net = so.network ? lookupNetwork(v.conn, so.network) : undefined;
+      return net ? hasBootp(net.def) : false;
+    });
+    if (!pxeOk) warn.unshift("WARNING  The guest's network configuration may not support PXE\n");
+  }
   if (o["dry-run"]) return { exit: 0, out: [{ fd: 1 as const, text: out.join("") }, { fd: 2 as const, text: warn.join("") }, { fd: 1 as const, text: "Dry run completed successfully\n" }].filter((c) => c.text) };
   let text = "\nStarting install...\n";
   for (const p of plans) {
     if (!p.create) continue;
     text += `\rAllocating '${p.create.name}'`.padEnd(61) + "|    0 B  00:00 ... \n";
-    if (test) continue;
+    if (test || missingNet) continue;
     if (p.create.pool) {
       const pool = lookupPool(v.conn, p.create.pool);
       if (pool) {
@@ -279,6 +293,11 @@ export function virtInstall(ctx: ToolContext, args: string[]): ToolResult {
     v.world = produce(v.world, (w) => {
       writeFile(w.hosts[ctx.host]!.fs, p.path!, "", { mtime: Math.floor(w.clock / 1000), mode: 0o600, image: newImage(p.format, p.create!.sizeGiB * 2 ** 30) });
     });
+  }
+  if (missingNet) {
+    // QEMU's driver cannot start the guest: virt-install removes the volumes it made and gives up
+    for (const p of plans) if (p.create) text += `\rRemoving disk '${p.create.name}'`.padEnd(61) + "|    0 B  00:00     \n";
+    return { exit: 1, out: [{ fd: 1 as const, text: out.join("") }, { fd: 2 as const, text: warn.join("") }, { fd: 1 as const, text }, { fd: 2 as const, text: `ERROR    Network not found: no network with matching name '${missingNet}'\nDomain installation does not appear to have been successful.\nIf it was, you can restart your domain by running:\n  virsh --connect ${uri} start ${name}\notherwise, please restart your installation.\n` }].filter((c) => c.text) };
   }
   text += "\rCreating domain...".padEnd(61) + "|    0 B  00:00     \n";
   const transient = !!o.transient;
@@ -316,6 +335,8 @@ interface XmlSpec {
   nets: string[];
   graphics: Record<string, string>;
   test: boolean;
+  /** kvm, or qemu (TCG) with --virt-type qemu */
+  virtType: string;
   uuid: string;
   mac: () => string;
   boot: string[];
@@ -326,7 +347,8 @@ interface XmlSpec {
 function domainXml(s: XmlSpec): string {
   const kib = s.mem * 1024;
   const l: string[] = [];
-  l.push(`<domain type="${s.test ? "test" : "kvm"}">`, `  <name>${esc(s.name)}</name>`, `  <uuid>${s.uuid}</uuid>`);
+  const kvm = !s.test && s.virtType === "kvm";
+  l.push(`<domain type="${s.test ? "test" : s.virtType}">`, `  <name>${esc(s.name)}</name>`, `  <uuid>${s.uuid}</uuid>`);
   if (s.os.id) l.push(`  <metadata>`, `    <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">`, `      <libosinfo:os id="${s.os.id}"/>`, `    </libosinfo:libosinfo>`, `  </metadata>`);
   l.push(`  <memory>${kib}</memory>`, `  <currentMemory>${kib}</currentMemory>`, `  <vcpu>${s.vcpus}</vcpu>`);
   l.push(`  <os>`, s.test ? `    <type arch="i686">hvm</type>` : `    <type arch="x86_64" machine="${s.os.q35 ? "q35" : "pc-i440fx-7.2"}">hvm</type>`, ...s.boot.map((b) => `    <boot dev="${b}"/>`), `  </os>`);
@@ -335,8 +357,10 @@ function domainXml(s: XmlSpec): string {
   const vmport = spice ? [`    <vmport state="off"/>`] : [];
   if (s.test) l.push(`  <features>`, `    <pae/>`, ...vmport, `  </features>`, `  <clock offset="utc"/>`);
   else {
-    l.push(`  <features>`, `    <acpi/>`, `    <apic/>`, ...vmport, `  </features>`, `  <cpu mode="host-passthrough"/>`);
-    l.push(`  <clock offset="${s.os.windows ? "localtime" : "utc"}">`, `    <timer name="rtc" tickpolicy="catchup"/>`, `    <timer name="pit" tickpolicy="delay"/>`, `    <timer name="hpet" present="no"/>`, `  </clock>`);
+    // Windows on KVM gets Hyper-V enlightenments and the Hyper-V clock; KVM gets the host's CPU
+    const hyperv = kvm && s.os.windows ? [`    <hyperv>`, `      <relaxed state="on"/>`, `      <vapic state="on"/>`, `      <spinlocks state="on" retries="8191"/>`, `    </hyperv>`] : [];
+    l.push(`  <features>`, `    <acpi/>`, `    <apic/>`, ...hyperv, ...vmport, `  </features>`, ...(kvm ? [`  <cpu mode="host-passthrough"/>`] : []));
+    l.push(`  <clock offset="${s.os.windows ? "localtime" : "utc"}">`, `    <timer name="rtc" tickpolicy="catchup"/>`, `    <timer name="pit" tickpolicy="delay"/>`, `    <timer name="hpet" present="no"/>`, ...(kvm && s.os.windows ? [`    <timer name="hypervclock" present="yes"/>`] : []), `  </clock>`);
   }
   l.push(`  <pm>`, `    <suspend-to-mem enabled="no"/>`, `    <suspend-to-disk enabled="no"/>`, `  </pm>`, `  <devices>`);
   l.push(`    <emulator>${s.test ? "/usr/bin/test-hv" : "/usr/bin/qemu-system-x86_64"}</emulator>`);
