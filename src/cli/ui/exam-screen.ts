@@ -126,5 +126,6 @@ export const examScreen = createPrompt<ScreenAction, ScreenConfig>((config, done
   ).map((l) => c.dim(l));
   // a fill-in question keeps the cursor on its answer line, with the keys below it
   if (q.type === "fill") return [lines.join("\n"), ["", ...keys].join("\n")];
-  return [...lines, "", ...keys].join("\n");
+  // a choice question has no text cursor: hide it (inquirer shows it again when the screen is done)
+  return [...lines, "", ...keys].join("\n") + "\u001b[?25l";
 });

@@ -95,7 +95,7 @@ function menuPrompt<V>() {
     }
     const help = [size < n ? `${start + 1}–${start + size} of ${n}` : "", "↑↓ move", config.numbered ? "number jumps" : "", "Enter choose", config.escape !== undefined ? "Esc back" : ""].filter(Boolean);
     lines.push("", c.dim(help.join(" · ")));
-    return lines.join("\n");
+    return lines.join("\n") + "\u001b[?25l";
   });
 }
 
