@@ -16,13 +16,17 @@ const indent = (text: string, pad = "    ") => text.replace(/\n$/, "").split("\n
 
 export function formatDrillFeedback(d: Drill, g: DrillGrade, c: ChalkInstance, width: number): string {
   const out: string[] = [];
-  if (g.correct) out.push(c.green.bold("✔ Correct: ") + g.reason + ".");
+  if (g.correct) out.push(...wrap(c.green.bold("✔ Correct: ") + g.reason + ".", width));
   else {
-    out.push(c.red.bold("✘ Not quite: ") + g.reason + ".");
+    out.push(...wrap(c.red.bold("✘ Not quite: ") + g.reason + ".", width));
     if (g.yours.exit !== 0 && g.yours.stderr.trim()) out.push(c.dim("Your command printed:"), indent(g.yours.stderr.trimEnd()).trimEnd());
     if (g.diff.length) {
       out.push(c.dim(g.compared === "output" ? "Output (- expected, + yours):" : "What differs:"));
-      for (const l of g.diff) out.push("    " + (l.startsWith("- ") ? c.red(l) : l.startsWith("+ ") ? c.green(l) : l));
+      // lines of output or file diffs stay as printed; differences in the host's state are sentences, wrapped
+      for (const l of g.diff) {
+        if (/^[-+ ] /.test(l)) out.push("    " + (l.startsWith("- ") ? c.red(l) : l.startsWith("+ ") ? c.green(l) : l));
+        else out.push(...wrap(l, width, "    ", "      "));
+      }
     }
   }
   out.push(`${c.bold("Reference:")} ${d.answer.includes("\n") ? "\n" + indent(d.answer).trimEnd() : d.answer}`);
