@@ -177,7 +177,7 @@ export const FORMATS: Record<string, FormatInfo> = {
     compress: true,
     grain: () => 4096,
   },
-  luks: { name: "luks", create: [...CRYPTO_OPTS("", "ID of the secret that provides the keyslot passphrase"), SIZE], ...no, resize: "yes", grain: () => 4096 },
+  luks: { name: "luks", create: [...CRYPTO_OPTS("", "ID of the secret that provides the keyslot passphrase"), SIZE], ...no, resize: "yes", measure: true, grain: () => 4096 },
 };
 
 /** Every driver name in `qemu-img --help`'s "Supported formats" list. */

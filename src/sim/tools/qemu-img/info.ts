@@ -200,8 +200,8 @@ export function parseOutput(run: Run, v: string | undefined): "human" | "json" {
  * leading item without "=" is the implied "file" key (a node reference, which qemu-img never has). Errors
  * while opening the image are prefixed with the whole option string.
  */
-export function imageOpts(run: Run, spec: string, fmt?: string): { name: string; format?: string } {
-  if (fmt !== undefined) run.fail("--image-opts and --format are mutually exclusive");
+export function imageOpts(run: Run, spec: string, fmt?: string, code = 1): { name: string; format?: string } {
+  if (fmt !== undefined) run.fail("--image-opts and --format are mutually exclusive", code);
   const pairs = new Map<string, string>();
   spec
     .replace(/,,/g, "\0")
@@ -215,9 +215,9 @@ export function imageOpts(run: Run, spec: string, fmt?: string): { name: string;
       pairs.set(part.slice(0, eq), part.slice(eq + 1).replace(/\0/g, ","));
     });
   const node = pairs.get("file");
-  if (node !== undefined) run.fail(`Could not open '${spec}': Cannot find device='${node}' nor node-name='${node}'`);
+  if (node !== undefined) run.fail(`Could not open '${spec}': Cannot find device='${node}' nor node-name='${node}'`, code);
   const name = pairs.get("file.filename") ?? pairs.get("filename");
-  if (name === undefined) run.fail("Could not open '" + spec + "': A block device must be specified for \"file\"");
+  if (name === undefined) run.fail("Could not open '" + spec + "': A block device must be specified for \"file\"", code);
   run.openLabels.set(name!, spec);
   const format = pairs.get("driver");
   return { name: name!, ...(format !== undefined ? { format } : {}) };

@@ -311,6 +311,25 @@ function statusRuns(chain: DiskImage[], start: number, end: number): (StatusRun 
 
 const IO_BUF = 2 << 20;
 
+/**
+ * Where a block-status answer from `off` ends at the latest, by what each driver looks at per call: an L2
+ * table's reach (qcow2, qed), one block (vdi; an allocated vpc block), one grain (sparse vmdk).
+ */
+function driverLimit(chain: DiskImage[], off: number, r: StatusRun): number {
+  let lim = Infinity;
+  chain.forEach((img, depth) => {
+    let unit = 0;
+    const cs = img.clusterSize ?? 0;
+    if (img.layout) unit = l2Coverage(img.layout);
+    else if (img.format === "qed" && img.qed && cs) unit = ((img.qed.tableClusters * cs) / 8) * cs;
+    else if (img.format === "vdi" && cs) unit = cs;
+    else if (img.format === "vmdk" && cs && !/Flat$/.test(img.vmdk?.createType ?? "")) unit = cs;
+    else if (img.format === "vpc" && img.vpc?.subformat !== "fixed" && cs && r.depth === depth && r.data) unit = cs;
+    if (unit) lim = Math.min(lim, (Math.floor(off / unit) + 1) * unit);
+  });
+  return lim;
+}
+
 export function compareCommand(run: Run, argv: string[]): number {
   const a = run.getopt(argv, ":hf:F:T:pqsU", [
     { name: "help", arg: "none", key: "h" },
@@ -332,12 +351,24 @@ export function compareCommand(run: Run, argv: string[]): number {
     run.report(`Invalid source cache option: ${a.get("T")}`);
     return finish(2);
   }
-  const o1 = run.tryOpen(f1, { ...(a.get("f") !== undefined ? { format: a.get("f")! } : {}), forceShare: a.has("U") });
+  // img_open() for each image in turn (--image-opts: option strings, no -f/-F beside them)
+  const opener = (spec: string, fmt: string | undefined) => {
+    if (!a.has("image-opts")) return run.tryOpen(spec, { ...(fmt !== undefined ? { format: fmt } : {}), forceShare: a.has("U") });
+    try {
+      const o = imageOpts(run, spec, fmt, 2);
+      return run.tryOpen(o.name, { ...(o.format !== undefined ? { format: o.format } : {}), forceShare: a.has("U") });
+    } catch (e) {
+      progress.end();
+      run.stdout(progress.take());
+      throw e;
+    }
+  };
+  const o1 = opener(f1, a.get("f"));
   if (!o1.ok) {
     run.report(o1.message);
     return finish(2);
   }
-  const o2 = run.tryOpen(f2, { ...(a.get("F") !== undefined ? { format: a.get("F")! } : {}), forceShare: a.has("U") });
+  const o2 = opener(f2, a.get("F"));
   if (!o2.ok) {
     run.report(o2.message);
     return finish(2);
@@ -353,18 +384,21 @@ export function compareCommand(run: Run, argv: string[]): number {
     say("Strict mode: Image size mismatch!\n");
     return finish(1);
   }
-  const s1 = statusRuns(c1, 0, total);
-  const s2 = statusRuns(c2, 0, total);
+  const s1 = blockStatus(c1, 0, total);
+  const s2 = blockStatus(c2, 0, total);
   let i = 0;
   let j = 0;
   let off = 0;
   while (off < total && i < s1.length && j < s2.length) {
     const x = s1[i]!;
     const y = s2[j]!;
-    let end = Math.min(x.off + x.len, y.off + y.len);
-    // each image reports EOF when its own run reaches its end, before the chunk is cut to the shorter one
-    const eof1 = x.eof;
-    const eof2 = y.eof;
+    // each image answers for at most one of its driver's units from `off`, and reports EOF when that answer
+    // reaches its end, before the chunk is cut to the shorter one
+    const lim1 = Math.min(x.off + x.len, driverLimit(c1, off, x));
+    const lim2 = Math.min(y.off + y.len, driverLimit(c2, off, y));
+    let end = Math.min(lim1, lim2);
+    const eof1 = lim1 === size1;
+    const eof2 = lim2 === size2;
     if (a.has("s") && (x.allocated !== y.allocated || x.zero !== y.zero || x.data !== y.data || (x.offset === undefined) !== (y.offset === undefined) || eof1 !== eof2)) {
       say(`Strict mode: Offset ${off} block status mismatch!\n`);
       return finish(1);
@@ -379,8 +413,8 @@ export function compareCommand(run: Run, argv: string[]): number {
     }
     progress.print(((end - off) / base) * 100, 100);
     off = end;
-    if (x.off + x.len === end) i++;
-    if (y.off + y.len === end) j++;
+    if (x.off + x.len <= end) i++;
+    if (y.off + y.len <= end) j++;
   }
   if (size1 !== size2) {
     say("Warning: Image size mismatch!\n");

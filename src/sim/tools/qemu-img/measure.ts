@@ -8,6 +8,7 @@ import { accumulate } from "./create";
 import { modelOptions, optionDescs, parseOptions } from "./opts";
 import { qdict, toJsonPretty } from "./qjson";
 import { Exit, type Run } from "./run";
+import { processObject, secretOf } from "./objects";
 import { findSnapshotParam, parseSnapshotParam, type SnapshotParam } from "./snapparam";
 import { cvtnum } from "./size";
 import { imageOpts } from "./info";
@@ -78,6 +79,7 @@ export function measureCommand(run: Run, argv: string[]): number {
     if (o.key === "h") run.help();
     if (o.key === "o") options = accumulate(run, options, o.arg!);
     if (o.key === "l") snapParam = parseSnapshotParam(run, o.arg!);
+    if (o.key === "object") processObject(run, o.arg!);
     if (o.key === "output") {
       if (o.arg === "json") output = "json";
       else if (o.arg === "human") output = "human";
@@ -128,11 +130,28 @@ export function measureCommand(run: Run, argv: string[]): number {
   }
   const o = modelOptions(parsed, descs);
   const virtual = src ? src[0]!.virtualSize : Number(size!);
+  // encryption: the LUKS header (default cipher and key slots) sits before the payload
+  const luksKey = outFmt === "luks" ? "key-secret" : o["encrypt.format"] === "luks" ? "encrypt.key-secret" : undefined;
+  let luksBytes = 0n;
+  if (luksKey !== undefined) {
+    const id = o[luksKey];
+    if (id === undefined) return run.fail(`Parameter '${luksKey}' is required for cipher`);
+    const sec = secretOf(run, id);
+    if (!sec.ok) return run.fail(sec.message);
+    luksBytes = 2068480n;
+  }
+  if (outFmt === "luks") {
+    const total = BigInt(virtual) + luksBytes;
+    if (output === "human") run.stdout(`required size: ${total}\nfully allocated size: ${total}\n`);
+    else run.stdout(toJsonPretty(qdict([["required", total], ["fully-allocated", total]])) + "\n");
+    return 0;
+  }
   let required: bigint;
   let full: bigint;
   let bitmaps: number | undefined;
   if (outFmt === "raw") {
-    required = src ? BigInt(virtual) : ((BigInt(o.size ?? String(size ?? 0n)) + 511n) / 512n) * 512n;
+    // --size (or the source's size) replaces any -o size=
+    required = src ? BigInt(virtual) : ((size ?? 0n) + 511n) / 512n * 512n;
     full = required;
   } else {
     const extL2 = o.extended_l2 === "on";
@@ -146,7 +165,7 @@ export function measureCommand(run: Run, argv: string[]): number {
     const prealloc = o.preallocation ?? "off";
     if (!["off", "metadata", "falloc", "full"].includes(prealloc)) return run.fail(`invalid parameter value: ${prealloc}`);
     const bcs = BigInt(cs);
-    const raw = src ? BigInt(virtual) : BigInt(o.size ?? String(size ?? 0n));
+    const raw = src ? BigInt(virtual) : size ?? 0n;
     let vs = ((raw + bcs - 1n) / bcs) * bcs;
     const l2e = extL2 ? 16n : 8n;
     if (((vs / bcs + bcs / l2e - 1n) / (bcs / l2e)) * 8n > 32n << 20n) return run.fail("The image size is too large (try using a larger cluster size)");
@@ -175,6 +194,11 @@ export function measureCommand(run: Run, argv: string[]): number {
     if (prealloc === "full" || prealloc === "falloc") need = vs;
     full = qcow2PreallocSize(vs, bcs, Math.log2(rbits), extL2);
     required = full - vs + need;
+    if (luksBytes) {
+      const hdr = ((luksBytes + bcs - 1n) / bcs) * bcs;
+      full += hdr;
+      required += hdr;
+    }
   }
   if (output === "human") {
     run.stdout(`required size: ${required}\nfully allocated size: ${full}\n${bitmaps !== undefined ? `bitmaps size: ${bitmaps}\n` : ""}`);

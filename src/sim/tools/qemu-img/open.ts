@@ -108,7 +108,8 @@ export function rawView(node: FileNode): DiskImage {
       .filter((e) => e.host !== undefined && !e.comp)
       .map((e) => ({ s: Math.floor(e.host! / l.cs) * l.cs, t: roundUp(e.host! + e.len, l.cs), e }))
       .sort((x, y) => x.s - y.s);
-    for (const d of dataRanges) if (!d.e.sparse) put(d.s, d.t - d.s, d.e.kind === "data" ? (d.e.pat ?? 0) : 0);
+    // data clusters hold what was written, in whole 4 KiB blocks; parts zeroed with fallocate stay holes
+    for (const d of dataRanges) if (!d.e.sparse && !d.e.unwritten) put(Math.floor(d.e.host! / 4096) * 4096, roundUp(d.e.host! + d.e.len, 4096) - Math.floor(d.e.host! / 4096) * 4096, d.e.kind === "data" ? (d.e.pat ?? 0) : 0);
     let k = 0;
     for (const r of l.rc) {
       let cur = r.s * l.cs;
@@ -144,7 +145,11 @@ export function rawView(node: FileNode): DiskImage {
   const data: Extent[] = [];
   for (const p of pieces) {
     const last = data[data.length - 1];
-    if (last && p.off < last.off + last.len) continue;
+    const lastEnd = last ? last.off + last.len : 0;
+    if (last && p.off < lastEnd) {
+      if (p.off + p.len > lastEnd) data.push({ ...p, off: lastEnd, len: p.off + p.len - lastEnd, host: lastEnd });
+      continue;
+    }
     data.push(p);
   }
   return { format: "raw", virtualSize: size, fileLength: len, allocated: img.allocated, data: normalize(data) };

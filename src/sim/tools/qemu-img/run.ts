@@ -8,6 +8,7 @@ import type { World } from "../../model/world";
 import { err, out, type Chunk, type ToolContext, type ToolResult } from "../../shell/tool";
 import { getoptRun, type LongOpt } from "./getopt";
 import { helpText } from "./help";
+import { processObject, type QemuObject } from "./objects";
 import { openChain, type Layer, type OpenOptions } from "./open";
 
 /** Thrown to end a subcommand early with an exit status (caught in the dispatcher, never escapes the tool). */
@@ -38,6 +39,8 @@ export class Run {
   private readonly cursor = new Map<string, number>();
   /** --image-opts: the option string an image was named by, which open errors quote instead of the name. */
   readonly openLabels = new Map<string, string>();
+  /** --object definitions read so far (secrets for encryption options). */
+  readonly objects = new Map<string, QemuObject>();
 
   constructor(readonly ctx: ToolContext) {
     this.world = ctx.world;
@@ -100,6 +103,7 @@ export class Run {
     const r = getoptRun(argv, spec, longs);
     for (const o of r.options) {
       if (o.key === "h") this.help();
+      if (o.key === "object") processObject(this, o.arg ?? "");
       onOption?.(o);
     }
     if (r.kind === "error") {
