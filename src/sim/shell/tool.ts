@@ -86,6 +86,11 @@ export interface Tool {
    * `lpic3 content check` uses it to keep every command in the notes valid.
    */
   check?(args: string[]): string | null;
+  /**
+   * For programs that read commands on their input (a guestfish script in a here-document): check each of
+   * them without running. The first error, with its 1-based line in `input`, or null when all are well formed.
+   */
+  checkInput?(args: string[], input: string): { line: number; message: string } | null;
 }
 
 export const out = (text: string): Chunk => ({ fd: 1, text });

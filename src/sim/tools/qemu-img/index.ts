@@ -7,6 +7,7 @@ import { infoCommand } from "./info";
 import { Exit, Run, runGuarded } from "./run";
 import { completeQemuImg } from "./complete";
 import { HANDLERS } from "./handlers";
+import { probeTool } from "../../shell/syntax-check";
 
 export const SUBCOMMANDS = buildTable({ create: createCommand, info: infoCommand, ...HANDLERS });
 
@@ -57,6 +58,8 @@ export const qemuImg: Tool = {
     }
   },
   complete: (ctx, args, partial) => completeQemuImg(ctx, args, partial),
+  /** Global options and the subcommand's own parse, up to its first look at a file. */
+  check: (args) => probeTool(qemuImg, args),
 };
 
 export { SUBCOMMAND_NAMES };

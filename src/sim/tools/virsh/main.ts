@@ -13,6 +13,7 @@ import { HANDLERS } from "./handlers/index";
 import { completeVirsh, completeWords } from "./completion";
 import { noSupport } from "./common";
 import { readonlyGate } from "./handlers/readonly";
+import { probeTool } from "../../shell/syntax-check";
 
 const LONGS: LongOption[] = [
   { name: "connect", arg: "required", key: "c" },
@@ -350,6 +351,8 @@ export const virshTool: Tool = {
   complete(ctx: ToolContext, args: string[], partial: string): string[] {
     return completeWords(new Virsh(ctx, ctx.world), args, partial, false);
   },
+  /** Options and the command table's parse, up to the connection (the first look at the world). */
+  check: (args) => probeTool(virshTool, args),
 };
 
 /** vshCommandParse's trace of every option it read (shown with -d 1 or lower). */
