@@ -177,7 +177,22 @@ export const FORMATS: Record<string, FormatInfo> = {
     compress: true,
     grain: () => 4096,
   },
-  luks: { name: "luks", create: [...CRYPTO_OPTS("", "ID of the secret that provides the keyslot passphrase"), SIZE], ...no, resize: "yes", measure: true, grain: () => 4096 },
+  luks: {
+    name: "luks",
+    create: [...CRYPTO_OPTS("", "ID of the secret that provides the keyslot passphrase"), SIZE],
+    // keyslot management (block_crypto_amend_opts_luks)
+    amend: [
+      { name: "iter-time", type: "num", help: "Time to spend in PBKDF in milliseconds" },
+      { name: "keyslot", type: "num", help: "Select a single keyslot to modify explicitly" },
+      { name: "new-secret", type: "str", help: "New secret to set in the matching keyslots. Empty string to erase" },
+      { name: "old-secret", type: "str", help: "Select all keyslots that match this password" },
+      { name: "state", type: "str", help: "Select new state of affected keyslots (active/inactive)" },
+    ],
+    ...no,
+    resize: "yes",
+    measure: true,
+    grain: () => 4096,
+  },
 };
 
 /** Every driver name in `qemu-img --help`'s "Supported formats" list. */

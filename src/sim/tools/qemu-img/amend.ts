@@ -116,7 +116,7 @@ export function amendCommand(run: Run, argv: string[]): number {
   if (layer.probedRaw) run.stderr(RAW_PROBE_WARNING(file));
   if (hasHelpOption(options)) return finish(amendHelp(run, layer.format));
   const drv = FORMATS[layer.format];
-  if (!drv?.amend || !layer.native) {
+  if (!drv?.amend || !layer.native || layer.format !== "qcow2") {
     run.report(`Format driver '${layer.format}' does not support option amendment`);
     return finish(1);
   }
@@ -273,6 +273,7 @@ export function bitmapCommand(run: Run, argv: string[]): number {
     const idx = list().findIndex((b) => b.name === name);
     switch (act.act) {
       case "add": {
+        if (name === "") return failed("add", "Bitmap name cannot be empty");
         if (idx >= 0) return failed("add", `Bitmap already exists: ${name}`);
         const g = granularity ?? Math.max(4096, img.clusterSize ?? 65536);
         if (g < 512 || (g & (g - 1)) !== 0 || g > 2 ** 31) return failed("add", "Granularity must be power of 2 and at least 512");
