@@ -15,7 +15,7 @@ describe("lab checks", () => {
     const r = check({ domain: { name: "web", autostart: true, vcpus: 2, memory_mib: 2048 } });
     expect(r.ok).toBe(false);
     expect(r.label).toBe("domain web starts at boot, has 2 vCPUs, has 2048 MiB of memory");
-    expect(r.problems).toEqual(["autostart is no, not yes"]);
+    expect(r.problems).toEqual(["autostart should be yes, but is no"]);
     expect(check({ domain: { name: "nope" } }).problems).toEqual(["there is no domain nope"]);
     expect(check({ domain: { name: "db", exists: false } }).problems).toEqual(["domain db still exists"]);
     expect(check({ domain: { name: "web", disks: [{ target: "vda", source: "/var/lib/libvirt/images/web.qcow2", format: "qcow2" }], interfaces: [{ network: "default" }] } }).ok).toBe(true);
@@ -23,12 +23,12 @@ describe("lab checks", () => {
   });
 
   it("reads pools, volumes and networks", () => {
-    expect(check({ pool: { name: "backup", active: true } }).problems).toEqual(["active is no, not yes"]);
+    expect(check({ pool: { name: "backup", active: true } }).problems).toEqual(["active should be yes, but is no"]);
     expect(check({ volume: { pool: "default", name: "web.qcow2", format: "qcow2", capacity: "10G", backing: "/var/lib/libvirt/images/debian12-base.qcow2" } }).ok).toBe(true);
     expect(check({ volume: { pool: "default", name: "scratch.img", format: "qcow2" } }).problems).toEqual(["the volume exists but its format is raw, not qcow2"]);
     expect(check({ volume: { pool: "default", name: "db.qcow2", capacity: "20G" } }).problems).toEqual(["the volume exists but its capacity is 40 GiB, not 20 GiB"]);
     expect(check({ volume: { pool: "backup", name: "x.qcow2" } }).problems).toEqual(["pool backup is not active, so its volumes cannot be listed"]);
-    expect(check({ network: { name: "isolated", active: true, autostart: true } }).problems).toEqual(["active is no, not yes", "autostart is no, not yes"]);
+    expect(check({ network: { name: "isolated", active: true, autostart: true } }).problems).toEqual(["active should be yes, but is no", "autostart should be yes, but is no"]);
     expect(check({ network: { name: "default", forward: "nat", bridge: "virbr0", ip: "192.168.122.1" } }).ok).toBe(true);
   });
 

@@ -60,7 +60,10 @@ function connOf(world: World, host: string, uri?: string): LibvirtConn | undefin
 
 function compare<T>(problems: string[], what: string, have: T, want: T | undefined, show: (v: T) => string = String) {
   if (want === undefined) return;
-  if (have !== want) problems.push(`${what} is ${show(have)}, not ${show(want)}`);
+  if (have === want) return;
+  // yes/no properties say what is wanted first: "autostart should be yes, but is no"
+  if (typeof have === "boolean") problems.push(`${what} should be ${want ? "yes" : "no"}, but is ${have ? "yes" : "no"}`);
+  else problems.push(`${what} is ${show(have)}, not ${show(want)}`);
 }
 
 // ------------------------------------------------------------------------------------------- libvirt
