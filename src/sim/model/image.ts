@@ -65,6 +65,8 @@ export interface VmdkMeta {
   extents: { filename: string; virtualSize: number; clusterSize?: number; format: string; compressed?: boolean; /** sparse extent files: their length (new grains go at the end) */ fileLength?: number }[];
   hwversion?: string;
   adapterType?: string;
+  /** zeroed_grain=on: grain table entries can say "reads as zeroes" (zero writes need no data). */
+  zeroedGrain?: boolean;
 }
 
 /** A disk image stored in a file node. Sizes are in bytes. */

@@ -552,7 +552,7 @@ function createVmdk(spec: CreateSpec, size: number): CreateResult {
     const gts = Math.max(1, Math.ceil(Math.ceil(bytes / 65536) / 512));
     return 4096 + 2 * roundUp(Math.ceil((gts * 4) / 512) * 512, 4096);
   };
-  const meta = (createType: string, extents: VmdkExt[]) => ({ createType, cid, parentCid: 0xffffffff, extents, ...(o.hwversion ? { hwversion: o.hwversion } : {}), adapterType: adapter });
+  const meta = (createType: string, extents: VmdkExt[]) => ({ createType, cid, parentCid: 0xffffffff, extents, ...(o.hwversion ? { hwversion: o.hwversion } : {}), adapterType: adapter, ...(onOff(o.zeroed_grain) && !createType.endsWith("Flat") ? { zeroedGrain: true } : {}) });
   type VmdkExt = { filename: string; virtualSize: number; clusterSize?: number; format: string; compressed?: boolean; fileLength?: number };
   if (sub === "monolithicSparse" || sub === "streamOptimized") {
     const len = sparseLen(size);

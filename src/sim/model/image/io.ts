@@ -389,9 +389,48 @@ function bytesNewlyAllocated(data: Extent[], a: number, b: number): number {
   return Math.max(0, b - a - covered);
 }
 
+/**
+ * Zero writes on formats whose tables can say "zero" (qed zero clusters, vmdk zeroed grains): the block layer
+ * splits the request at cluster boundaries; the driver turns whole clusters into zero entries (qed keeps an
+ * allocated cluster and writes zeroes into it) and refuses partial ones, which are then written as zeroes.
+ */
+function zeroGrains(chain: readonly DiskImage[], off: number, end: number): DiskImage {
+  let img = chain[0]!;
+  const below = chain.slice(1);
+  const g = img.clusterSize!;
+  const a = Math.min(end, Math.ceil(off / g) * g);
+  const b = Math.max(a, Math.floor(end / g) * g);
+  const zeroBytes = (s: number, t: number) => {
+    if (t > s) img = writeData([img, ...below], s, t, [{ off: s, len: t - s, kind: "data", pat: 0 }]);
+  };
+  zeroBytes(off, a);
+  for (let c = a; c < b; c += g) {
+    const held = within(img.data ?? [], c, c + 1)[0];
+    if (img.format === "qed" && held?.host !== undefined) {
+      zeroBytes(c, c + g);
+      continue;
+    }
+    if (img.format === "qed") img = qedTableFor(img, c);
+    img = { ...img, data: overwrite(img.data ?? [], c, c + g, [{ off: c, len: g, kind: "zero" }]) };
+  }
+  zeroBytes(b, end);
+  return img;
+}
+
+/** A QED image with the L2 table covering guest offset `off` (appended to the file when missing). */
+function qedTableFor(img: DiskImage, off: number): DiskImage {
+  const q = img.qed!;
+  const cs = img.clusterSize!;
+  const cov = ((q.tableClusters * cs) / 8) * cs;
+  const l1 = Math.floor(off / cov);
+  if (q.l2[l1] !== undefined) return img;
+  return { ...img, qed: { ...q, l2: { ...q.l2, [l1]: img.fileLength } }, fileLength: img.fileLength + q.tableClusters * cs, allocated: img.allocated + q.tableClusters * cs };
+}
+
 function writeZeroes(chain: readonly DiskImage[], off: number, end: number, unmap: boolean): DiskImage {
   const top = chain[0]!;
   if (top.format === "qcow2" && top.layout) return zeroQcow2(chain, off, end, unmap);
+  if ((top.format === "qed" && top.qed) || (top.format === "vmdk" && top.vmdk?.zeroedGrain && top.clusterSize)) return zeroGrains(chain, off, end);
   if (!isFlat(top)) return writeData(chain, off, end, [{ off, len: end - off, kind: "data", pat: 0 }]);
   // a plain file: whole blocks become unwritten (or holes with unmap), partial blocks get zero bytes
   const w = workOn(top);
