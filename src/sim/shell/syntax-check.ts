@@ -75,3 +75,8 @@ export function probeRun(run: (ctx: ToolContext, args: string[]) => ToolResult, 
 export function probeTool(tool: Tool, args: string[], pick?: LinePicker): string | null {
   return probeRun((c, a) => tool.run(c, a), tool.name, args, pick);
 }
+
+/** The tools with a probing check (a tool that has its own check keeps it). */
+export function probeChecked(tools: Tool[], pick?: LinePicker): Tool[] {
+  return tools.map((t) => (t.check ? t : { ...t, check: (args: string[]) => probeTool(t, args, pick) }));
+}

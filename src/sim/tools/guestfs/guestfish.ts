@@ -12,6 +12,7 @@ import { run as runCmd, type Args, type CmdContext } from "./commands";
 import data from "./guestfish-data.json";
 import { GError, Handle } from "./handle";
 import { domainDisks } from "./libvirt";
+import { probeRun } from "../../shell/syntax-check";
 
 interface CmdInfo {
   summary: string;
@@ -133,32 +134,13 @@ export class Guestfish {
     }
     if (name0 === "man") return true;
     if (name0.startsWith("!")) return true;
-    const name = canonicalName(name0);
-    if (!name) {
-      this.out.push({ fd: 2, text: `${name0}: unknown command\nDid you mean to open a disk image?  guestfish -a disk.img\nFor a list of commands:             guestfish -h\nFor complete documentation:         man guestfish\n` });
+    const p = parseCommand(words);
+    if ("error" in p) {
+      this.out.push({ fd: 2, text: p.error });
       return false;
     }
-    const sig = signature(name === "cat" ? "cat" : name);
-    const pos: string[] = [];
-    const opt: Record<string, string> = {};
-    for (const w of rest) {
-      const m = /^([a-z]+):(.*)$/.exec(w);
-      if (m && pos.length >= sig.required.length && sig.optional.length) {
-        if (!sig.optional.includes(m[1]!)) {
-          this.out.push({ fd: 2, text: `${name0}: unknown optional argument "${w}"\n` });
-          return false;
-        }
-        if (["readonly", "copyonread"].includes(m[1]!) && !["true", "false", "yes", "no", "1", "0", "on", "off"].includes(m[2]!)) {
-          this.out.push({ fd: 2, text: `guestfish: '${m[2]}': invalid boolean value, use 'true' or 'false'\n` });
-          return false;
-        }
-        opt[m[1]!] = m[2]!;
-      } else pos.push(w);
-    }
-    if (pos.length < sig.required.length || (pos.length > sig.required.length && !sig.variadic)) {
-      this.out.push({ fd: 2, text: `error: incorrect number of arguments\nusage: ${G.commands[name]?.synopsis ?? name}\ntype 'help ${name0}' for more help on ${name0}\n` });
-      return false;
-    }
+    if (!("name" in p)) return true;
+    const { name, pos, opt } = p;
     if (name === "edit") {
       this.out.push({ fd: 2, text: `${where}libguestfs: error: edit: the editor cannot run inside a guestfish script in the lpic3 lab: use virt-edit, or guestfish interactively with 'cat' and 'write'\n` });
       return false;
@@ -201,6 +183,48 @@ export class Guestfish {
     }
     return true;
   }
+}
+
+/**
+ * guestfish's checks of a command line before it runs anything: the command's name, its optional
+ * arguments and the count of its positional ones. The error as guestfish prints it, or the parsed command
+ * ({} for the commands guestfish handles itself: help, quit, man, !shell).
+ */
+export function parseCommand(words: string[]): { name: string; pos: string[]; opt: Record<string, string> } | { error: string } | Record<string, never> {
+  const [name0, ...rest] = words as [string, ...string[]];
+  if (["help", "quit", "exit", "q", "man"].includes(name0) || name0.startsWith("!")) return {};
+  const name = canonicalName(name0);
+  if (!name) return { error: `${name0}: unknown command\nDid you mean to open a disk image?  guestfish -a disk.img\nFor a list of commands:             guestfish -h\nFor complete documentation:         man guestfish\n` };
+  const sig = signature(name === "cat" ? "cat" : name);
+  const pos: string[] = [];
+  const opt: Record<string, string> = {};
+  for (const w of rest) {
+    const m = /^([a-z]+):(.*)$/.exec(w);
+    if (m && pos.length >= sig.required.length && sig.optional.length) {
+      if (!sig.optional.includes(m[1]!)) return { error: `${name0}: unknown optional argument "${w}"\n` };
+      if (["readonly", "copyonread"].includes(m[1]!) && !["true", "false", "yes", "no", "1", "0", "on", "off"].includes(m[2]!)) return { error: `guestfish: '${m[2]}': invalid boolean value, use 'true' or 'false'\n` };
+      opt[m[1]!] = m[2]!;
+    } else pos.push(w);
+  }
+  if (pos.length < sig.required.length || (pos.length > sig.required.length && !sig.variadic)) return { error: `error: incorrect number of arguments\nusage: ${G.commands[name]?.synopsis ?? name}\ntype 'help ${name0}' for more help on ${name0}\n` };
+  return { name, pos, opt };
+}
+
+/** A command's error as one line: the first line, with the usage line when guestfish prints one. */
+function oneLine(text: string): string {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const usage = lines.find((l) => l.startsWith("usage: "));
+  return usage && usage !== lines[0] ? `${lines[0]} (${usage})` : lines[0] ?? "";
+}
+
+/** The first error among guestfish commands given as words lists. */
+function checkCommands(cmds: string[][]): string | null {
+  for (const c of cmds) {
+    if (!c.length) continue;
+    const p = parseCommand(c);
+    if ("error" in p) return oneLine(p.error);
+  }
+  return null;
 }
 
 function help(cmd: string): string {
@@ -307,13 +331,23 @@ function prepareNew(ctx: ToolContext, world: World, spec: string, n: number): { 
   return { world: w, file, kind, ...(fstype ? { fstype } : {}) };
 }
 
+const parseOptions = (args: string[]) => getoptLong(args, "a:c:d:Df:h::im:nN:rvVwx", LONGS as unknown as { name: string; arg: "none" | "required" | "optional"; key: string }[], "guestfish");
+
+/** The commands on the command line, separated by ":" words. */
+function lineCommands(operands: string[]): string[][] {
+  const cmds: string[][] = [[]];
+  for (const w of operands) {
+    if (w === ":") cmds.push([]);
+    else cmds[cmds.length - 1]!.push(w);
+  }
+  return cmds;
+}
+
 export function runGuestfish(ctx: ToolContext, args: string[]): ToolResult {
   const prog = "guestfish";
-  const r = getoptLong(args, "a:c:d:Df:h::im:nN:rvVwx", LONGS as unknown as { name: string; arg: "none" | "required" | "optional"; key: string }[], prog);
+  const r = parseOptions(args);
   const errEv = r.events.find((e) => e.kind === "error");
   if (errEv && errEv.kind === "error") return { exit: 1, out: [{ fd: 2, text: `${errEv.message}Try \u2018guestfish --help\u2019 for more information.\n` }] };
-  const h = new Handle(ctx.world, ctx.host, ctx.cwd);
-  const g = new Guestfish(h, ctx);
   let ro: boolean | undefined;
   let inspector = false;
   const mounts: string[] = [];
@@ -389,6 +423,9 @@ export function runGuestfish(ctx: ToolContext, args: string[]): ToolResult {
         break;
     }
   }
+  // the handle is made once the options are read: their errors come first (and a syntax check stops here)
+  const h = new Handle(ctx.world, ctx.host, ctx.cwd);
+  const g = new Guestfish(h, ctx);
   h.readonly = ro === true;
   for (const p of pending) {
     const res = p();
@@ -413,12 +450,7 @@ export function runGuestfish(ctx: ToolContext, args: string[]): ToolResult {
   }
   const cmdWords = r.operands;
   if (cmdWords.length) {
-    // commands on the command line, separated by ":" words
-    const cmds: string[][] = [[]];
-    for (const w of cmdWords) {
-      if (w === ":") cmds.push([]);
-      else cmds[cmds.length - 1]!.push(w);
-    }
+    const cmds = lineCommands(cmdWords);
     // not at a terminal, guestfish puts its input position before errors: *stdin*:0 for the command line
     const where = ctx.stdin === null && ctx.tty ? "" : "*stdin*:0: ";
     for (const c of cmds) {
@@ -436,5 +468,25 @@ export function runGuestfish(ctx: ToolContext, args: string[]): ToolResult {
   return { exit: 0, out: g.out, world: h.world, interactive: new GuestfishProgram(g, banner) };
 }
 
-export const GUESTFISH_TOOL: Tool = { name: "guestfish", path: "/usr/bin/guestfish", run: runGuestfish };
+export const GUESTFISH_TOOL: Tool = {
+  name: "guestfish",
+  path: "/usr/bin/guestfish",
+  run: runGuestfish,
+  /** The options (run against the probe world up to the first disk), then each command on the command line. */
+  check(args) {
+    const opts = probeRun(runGuestfish, "guestfish", args);
+    if (opts !== null) return opts;
+    return checkCommands(lineCommands(parseOptions(args).operands));
+  },
+  /** A script: every line is one command, checked as guestfish checks it before running it. */
+  checkInput(_args, input) {
+    const lines = input.replace(/\n$/, "").split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const words = splitLine(lines[i]!);
+      const e = Array.isArray(words) ? (words.length ? checkCommands([words]) : null) : `guestfish: ${words.error}`;
+      if (e !== null) return { line: i + 1, message: e };
+    }
+    return null;
+  },
+};
 export { G as GUESTFS_DATA };

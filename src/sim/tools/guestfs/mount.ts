@@ -1,6 +1,8 @@
 // guestmount and guestunmount: a guest's filesystems appear under a host directory (FUSE) until unmounted;
 // what the learner changes there is written back to the disk images on guestunmount (unless --ro).
 import { produce } from "immer";
+import { probeChecked } from "../../shell/syntax-check";
+import { getoptLong, type LongOption } from "../../shell/getopt";
 import { resolvePath, stat, type Fs, type FsNode } from "../../model/fs";
 import { filesystems, withFs, type GuestDisk } from "../../model/guestfs/disk";
 import { putGuest } from "../../model/guestfs/image";
@@ -138,14 +140,27 @@ export function unmountGuest(world: World, host: string, m: GuestMount): World {
   });
 }
 
+/** guestunmount's getopt_long table (fuse/guestunmount.c): no -h, --help only. */
+const UNMOUNT_LONGS: LongOption[] = [
+  { name: "fd", arg: "required", key: "fd" },
+  { name: "help", arg: "none", key: "help" },
+  { name: "no-retry", arg: "none", key: "no-retry" },
+  { name: "quiet", arg: "none", key: "q" },
+  { name: "retry", arg: "required", key: "retry" },
+  { name: "verbose", arg: "none", key: "v" },
+  { name: "version", arg: "none", key: "V" },
+];
+
 export function guestunmount(ctx: ToolContext, args: string[]): ToolResult {
   const prog = "guestunmount";
-  const quiet = args.includes("-q") || args.includes("--quiet");
-  const rest = args.filter((a) => !["-q", "--quiet", "--no-retry", "-v", "--verbose"].includes(a) && !a.startsWith("--retry=") && !a.startsWith("--fd="));
-  if (args.includes("--help")) return { exit: 0, out: [out(GUESTFS_DATA.help[prog]?.stdout ?? "")] };
-  if (args.includes("-V") || args.includes("--version")) return { exit: 0, out: [out(GUESTFS_DATA.version[prog]?.stdout ?? "")] };
-  const bad = rest.find((a) => a.startsWith("-"));
-  if (bad) return { exit: 1, out: [err(`${prog}: unrecognized option '${bad}'\nTry \u2018${prog} --help\u2019 for more information.\n`)] };
+  const g = getoptLong(args, "qvV", UNMOUNT_LONGS, prog);
+  const bad = g.events.find((e) => e.kind === "error");
+  if (bad && bad.kind === "error") return { exit: 1, out: [err(`${bad.message}Try \u2018${prog} --help\u2019 for more information.\n`)] };
+  const keys = g.events.map((e) => (e.kind === "option" ? e.key : ""));
+  if (keys.includes("help")) return { exit: 0, out: [out(GUESTFS_DATA.help[prog]?.stdout ?? "")] };
+  if (keys.includes("V")) return { exit: 0, out: [out(GUESTFS_DATA.version[prog]?.stdout ?? "")] };
+  const quiet = keys.includes("q");
+  const rest = g.operands;
   if (rest.length !== 1) return { exit: 1, out: [err(`${prog}: you must specify a mountpoint in the host filesystem\n`)] };
   const mp = resolvePath(ctx.cwd, rest[0]!);
   const m = stateOf(ctx.world, ctx.host).mounts.find((x) => x.mountpoint === mp);
@@ -153,7 +168,7 @@ export function guestunmount(ctx: ToolContext, args: string[]): ToolResult {
   return { exit: 0, out: [], world: unmountGuest(ctx.world, ctx.host, m) };
 }
 
-export const MOUNT_TOOLS: Tool[] = [
+export const MOUNT_TOOLS: Tool[] = probeChecked([
   { name: "guestmount", path: "/usr/bin/guestmount", run: guestmount },
   { name: "guestunmount", path: "/usr/bin/guestunmount", run: guestunmount },
-];
+]);

@@ -2,6 +2,7 @@
 // (local conversion). They share an option parser (Getopt with --long and -s options) and print their progress
 // as "[  SECONDS] message" lines.
 import { produce } from "immer";
+import { probeChecked } from "../../shell/syntax-check";
 import { basename, dirname, resolvePath, stat, writeFile, type Fs } from "../../model/fs";
 import { newImage } from "../../model/image";
 import { filesystems, type GuestDisk } from "../../model/guestfs/disk";
@@ -775,10 +776,10 @@ export function virtV2v(ctx: ToolContext, args: string[]): ToolResult {
   return { exit: 0, out: [out(p.lines.slice(0, before).join("") + lines.join("") + p.lines.slice(before).join(""))], world };
 }
 
-export const OCAML_TOOLS: Tool[] = [
+export const OCAML_TOOLS: Tool[] = probeChecked([
   { name: "virt-customize", path: "/usr/bin/virt-customize", run: virtCustomize },
   { name: "virt-sysprep", path: "/usr/bin/virt-sysprep", run: virtSysprep },
   { name: "virt-sparsify", path: "/usr/bin/virt-sparsify", run: virtSparsify },
   { name: "virt-resize", path: "/usr/bin/virt-resize", run: virtResize },
   { name: "virt-v2v", path: "/usr/bin/virt-v2v", run: virtV2v },
-];
+]);

@@ -1,6 +1,7 @@
 // virt-rescue: a root shell in the libguestfs appliance with the guest's disks attached (/dev/sda ...), the
 // guest mounted under /sysroot by hand or with -i. A small shell: mount, umount, ls, cat, blkid, lsblk, exit.
 import { listDir, resolvePath, stat } from "../../model/fs";
+import { probeChecked } from "../../shell/syntax-check";
 import { filesystems } from "../../model/guestfs/disk";
 import type { InteractiveProgram, Step, Tool, ToolContext, ToolResult, Chunk } from "../../shell/tool";
 import type { World } from "../../model/world";
@@ -146,4 +147,4 @@ function suggest(ctx: ToolContext, p: Parsed): ToolResult {
   return done(h, 0, [out(text)]);
 }
 
-export const RESCUE_TOOL: Tool = { name: "virt-rescue", path: "/usr/bin/virt-rescue", run: virtRescue };
+export const RESCUE_TOOL: Tool = probeChecked([{ name: "virt-rescue", path: "/usr/bin/virt-rescue", run: virtRescue }])[0]!;

@@ -1,6 +1,7 @@
 // virt-install (virtinst 4.1): builds a libvirt domain from command-line options with virtinst's defaults for
 // the OS (osinfo-db of Debian 12), creates its disks, defines and starts it through the libvirt model.
 import { produce } from "immer";
+import { probeChecked } from "../../shell/syntax-check";
 import { basename, dirname, resolvePath, stat, writeFile } from "../../model/fs";
 import { newImage } from "../../model/image";
 import { parseDomainXml } from "../../model/libvirt/domain-xml";
@@ -410,4 +411,5 @@ function domainXml(s: XmlSpec): string {
   return l.join("\n") + "\n";
 }
 
-export const VIRT_INSTALL_TOOL: Tool = { name: "virt-install", path: "/usr/bin/virt-install", run: virtInstall };
+/** virt-install prints its usage line first and the error last: the check reports the error. */
+export const VIRT_INSTALL_TOOL: Tool = probeChecked([{ name: "virt-install", path: "/usr/bin/virt-install", run: virtInstall }], (lines) => lines[lines.length - 1])[0]!;

@@ -1,6 +1,7 @@
 // The libguestfs C tools that read or edit guest files: virt-cat, virt-ls, virt-filesystems, virt-df,
 // virt-inspector, virt-edit, virt-diff, and the virt-copy-in/out wrappers around guestfish.
 import { listDir, lstat, stat, type Fs, type FsNode } from "../../model/fs";
+import { probeChecked } from "../../shell/syntax-check";
 import { allVgs, filesystems, mapperName, type GuestFs } from "../../model/guestfs/disk";
 import { nodeSize, statBlocks, statvfs } from "../../model/guestfs/statfs";
 import { unifiedHunks } from "./udiff";
@@ -511,7 +512,7 @@ function copyWrapper(name: string, cmd: string): Tool {
   };
 }
 
-export const VIRT_READ_TOOLS: Tool[] = [
+export const VIRT_READ_TOOLS: Tool[] = probeChecked([
   { name: "virt-cat", path: "/usr/bin/virt-cat", run: virtCat },
   { name: "virt-ls", path: "/usr/bin/virt-ls", run: virtLs },
   { name: "virt-filesystems", path: "/usr/bin/virt-filesystems", run: virtFilesystems },
@@ -521,6 +522,6 @@ export const VIRT_READ_TOOLS: Tool[] = [
   { name: "virt-diff", path: "/usr/bin/virt-diff", run: virtDiff },
   copyWrapper("virt-copy-in", "copy-in"),
   copyWrapper("virt-copy-out", "copy-out"),
-];
+]);
 
 export { mapperName };

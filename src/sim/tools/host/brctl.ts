@@ -1,5 +1,6 @@
 // bridge-utils' brctl and uml-utilities' tunctl: the older bridge and tap commands the exam still cites.
 import { produce } from "immer";
+import { probeChecked } from "../../shell/syntax-check";
 import { addLink, allLinks, bridgeId, deleteLink, findLink, isNetError, putNet, randomMac, setMaster, updateLink, type HostNet } from "../../model/net/net";
 import type { World } from "../../model/world";
 import { err, out, type Tool, type ToolContext, type ToolResult } from "../../shell/tool";
@@ -177,7 +178,7 @@ The default tun clone device is /dev/net/tun - some systems use
 -b will result in brief output (just the device name)
 `;
 
-export const BRIDGE_UTILS_TOOLS: Tool[] = [
+export const BRIDGE_UTILS_TOOLS: Tool[] = probeChecked([
   { name: "brctl", path: "/usr/sbin/brctl", run: runBrctl },
   { name: "tunctl", path: "/usr/bin/tunctl", run: runTunctl },
-];
+]);

@@ -1,6 +1,7 @@
 // iproute2's `ip` (link, addr, route, tuntap) and `bridge link` over the host network model, with
 // iproute2 6.1's output layout and error texts.
 import { produce } from "immer";
+import { probeChecked } from "../../shell/syntax-check";
 import { addLink, allLinks, deleteLink, findLink, hasCarrier, isNetError, netOf, putNet, randomMac, setMaster, updateLink, type HostNet, type NetError, type NetLink, recalcBridgeMac } from "../../model/net/net";
 import type { Host, World } from "../../model/world";
 import { err, out, type Tool, type ToolContext, type ToolResult } from "../../shell/tool";
@@ -450,7 +451,7 @@ export function runBridge(ctx: ToolContext, args: string[]): ToolResult {
   return { exit: 0, out: s ? [out(s)] : [] };
 }
 
-export const IP_TOOLS: Tool[] = [
+export const IP_TOOLS: Tool[] = probeChecked([
   { name: "ip", path: "/usr/sbin/ip", run: runIp },
   { name: "bridge", path: "/usr/sbin/bridge", run: runBridge },
-];
+]);

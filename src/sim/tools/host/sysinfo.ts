@@ -1,6 +1,8 @@
 // Host facts a KVM candidate checks: lscpu (util-linux 2.38), lsmod/modprobe (kmod 30) with the KVM modules
 // and their dependencies, and libvirt's virt-host-validate.
 import { produce } from "immer";
+import { probeChecked } from "../../shell/syntax-check";
+import { getoptLong, type LongOption } from "../../shell/getopt";
 import { stat, writeFile, type FsNode } from "../../model/fs";
 import { allLinks } from "../../model/net/net";
 import { libvirtOf } from "../../model/libvirt/connect";
@@ -111,7 +113,6 @@ function setModules(ctx: ToolContext, mods: string[]): World {
 }
 
 function modprobe(ctx: ToolContext, args: string[]): ToolResult {
-  const h = hostOf(ctx);
   let remove = false;
   let verbose = false;
   let dry = false;
@@ -124,7 +125,8 @@ function modprobe(ctx: ToolContext, args: string[]): ToolResult {
     else if (a.startsWith("-")) return { exit: 1, out: [err(`modprobe: unrecognized option '${a}'\n`)] };
     else names.push(a);
   }
-  if (!names.length) return { exit: 1, out: [err("modprobe: FATAL: Module  not found in directory /lib/modules/" + KERNEL + "\n")] };
+  if (!names.length) return { exit: 1, out: [err("modprobe: ERROR: missing parameters. See -h.\n")] };
+  const h = hostOf(ctx);
   // module parameters follow the name: modprobe kvm_intel nested=1
   const mod = names[0]!.replace(/-/g, "_");
   const targets = remove ? names.map((n) => n.replace(/-/g, "_")) : [mod];
@@ -266,12 +268,24 @@ function lscpu(ctx: ToolContext, args: string[]): ToolResult {
 
 // ------------------------------------------------------------------ virt-host-validate
 
+const VHV_SYNTAX = "\nsyntax: virt-host-validate [OPTIONS] [HVTYPE]\n\n Hypervisor types:\n\n   - qemu\n   - lxc\n   - bhyve\n   - ch\n\n Options:\n   -h, --help     Display command line help\n   -v, --version  Display command version\n   -q, --quiet    Don't display progress information\n\n";
+const VHV_LONGS: LongOption[] = [
+  { name: "help", arg: "none", key: "h" },
+  { name: "version", arg: "none", key: "v" },
+  { name: "quiet", arg: "none", key: "q" },
+];
+
 function virtHostValidate(ctx: ToolContext, args: string[]): ToolResult {
-  const h = hostOf(ctx);
-  const which = args.find((a) => !a.startsWith("-"));
-  if (args.includes("--help") || args.includes("-h")) return { exit: 0, out: [out("\nsyntax: virt-host-validate [OPTIONS] [HVTYPE]\n\n Hypervisor types:\n\n   - qemu\n   - lxc\n   - bhyve\n   - ch\n\n Options:\n   -h, --help     Display command line help\n   -v, --version  Display command version\n   -q, --quiet    Don't display progress information\n\n")] };
-  if (args.includes("-v") || args.includes("--version")) return { exit: 0, out: [out("9.0.0\n")] };
+  // getopt_long(argc, argv, "hvq"): a bad option prints getopt's message and the syntax on stderr, exit 1
+  const g = getoptLong(args, "hvq", VHV_LONGS, "virt-host-validate");
+  for (const ev of g.events) {
+    if (ev.kind === "error") return { exit: 1, out: [err(ev.message + VHV_SYNTAX)] };
+    if (ev.key === "h") return { exit: 0, out: [out(VHV_SYNTAX)] };
+    if (ev.key === "v") return { exit: 0, out: [out("9.0.0\n")] };
+  }
+  const which = g.operands[0];
   if (which && !["qemu", "lxc", "bhyve", "ch"].includes(which)) return { exit: 1, out: [err(`virt-host-validate: unsupported hypervisor name ${which}\n`)] };
+  const h = hostOf(ctx);
   const color = ctx.tty;
   const status = (s: "PASS" | "WARN" | "FAIL", note?: string) => {
     const c = s === "PASS" ? "\x1b[32m" : s === "WARN" ? "\x1b[33m" : "\x1b[31m";
@@ -306,9 +320,9 @@ function virtHostValidate(ctx: ToolContext, args: string[]): ToolResult {
   return { exit: failed ? 1 : 0, out: [out(s)] };
 }
 
-export const SYSINFO_TOOLS: Tool[] = [
+export const SYSINFO_TOOLS: Tool[] = probeChecked([
   { name: "lscpu", path: "/usr/bin/lscpu", run: lscpu },
   { name: "lsmod", path: "/usr/sbin/lsmod", run: lsmod },
   { name: "modprobe", path: "/usr/sbin/modprobe", run: modprobe },
   { name: "virt-host-validate", path: "/usr/bin/virt-host-validate", run: virtHostValidate },
-];
+]);

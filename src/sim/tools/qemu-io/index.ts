@@ -1,5 +1,6 @@
 // qemu-io 7.2: open one image, run -c commands (write, read, discard ...) on it the way a guest would.
 import type { DiskImage } from "../../model/image";
+import { probeTool } from "../../shell/syntax-check";
 import { discardImage, readChain, runContent, writeImage } from "../../model/image/io";
 import { writeCompressed } from "../../model/image/compress";
 import type { Tool, ToolContext } from "../../shell/tool";
@@ -379,4 +380,5 @@ export const qemuIo: Tool = {
       return run.result(1);
     }
   },
+  check: (args) => probeTool(qemuIo, args),
 };

@@ -4,6 +4,7 @@ import type { World } from "../../model/world";
 import type { Chunk, InteractiveProgram, Step, Tool, ToolContext, ToolResult } from "../../shell/tool";
 import { addVm, Launcher, QemuExit } from "./launch";
 import { endVm, QemuMonitor } from "./monitor";
+import { probeChecked } from "../../shell/syntax-check";
 
 export function runQemu(ctx: ToolContext, args: string[]): ToolResult {
   const l = new Launcher(ctx, args);
@@ -101,7 +102,7 @@ class MuxConsole implements InteractiveProgram {
 }
 
 /** Debian 12 ships the emulator and a `kvm` symlink to it (qemu-system-x86); there is no qemu-kvm. */
-export const QEMU_SYSTEM_TOOLS: Tool[] = [
+export const QEMU_SYSTEM_TOOLS: Tool[] = probeChecked([
   { name: "qemu-system-x86_64", path: "/usr/bin/qemu-system-x86_64", run: runQemu },
   { name: "kvm", path: "/usr/bin/kvm", run: runQemu },
-];
+]);

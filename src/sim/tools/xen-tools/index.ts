@@ -112,8 +112,10 @@ function textResult(stdout: string, stderr: string, exit: number, world?: World)
 
 // -------------------------------------------------------------------------- xen-list-images
 
+const LIST_SPEC: Record<string, OptKind> = { test: "string", extension: "optstring", help: "flag", manual: "flag", version: "flag" };
+
 export function listImages(ctx: ToolContext, args: string[]): ToolResult {
-  const p = getoptionsLong(args, { test: "string", extension: "optstring", help: "flag", manual: "flag", version: "flag" });
+  const p = getoptionsLong(args, LIST_SPEC);
   const t = XEN_TOOLS_TEXTS["xen-list-images"]!;
   const warn = p.errors.join("");
   if (p.values.help || p.values.manual) return textResult(t.help.stdout, warn, t.help.exit);
@@ -334,8 +336,10 @@ export function createImage(ctx: ToolContext, args: string[]): ToolResult {
 
 // ------------------------------------------------------------------------- xen-delete-image
 
+const DELETE_SPEC: Record<string, OptKind> = { dir: "string", "dry-run": "flag", lvm: "string", evms: "string", zpool: "string", extension: "optstring", hostname: "list", test: "flag", verbose: "flag", "no-xen-ok": "flag", help: "flag", manual: "flag", version: "flag" };
+
 export function deleteImage(ctx: ToolContext, args: string[]): ToolResult {
-  const p = getoptionsLong(args, { dir: "string", "dry-run": "flag", lvm: "string", evms: "string", zpool: "string", extension: "optstring", hostname: "list", test: "flag", verbose: "flag", "no-xen-ok": "flag", help: "flag", manual: "flag", version: "flag" });
+  const p = getoptionsLong(args, DELETE_SPEC);
   const t = XEN_TOOLS_TEXTS["xen-delete-image"]!;
   const warnText = p.errors.join("") + (p.values["no-xen-ok"] ? "Option --no-xen-ok is deprecated and ignored. at /usr/bin/xen-delete-image line 200.\n" : "");
   const v = p.values;
@@ -394,7 +398,7 @@ export function deleteImage(ctx: ToolContext, args: string[]): ToolResult {
   return textResult(o, warnText, 0, world);
 }
 
-function tool(name: string, path: string, run: (ctx: ToolContext, args: string[]) => ToolResult): Tool {
+function tool(name: string, path: string, run: (ctx: ToolContext, args: string[]) => ToolResult, spec: Record<string, OptKind>): Tool {
   return {
     name,
     path,
@@ -402,7 +406,9 @@ function tool(name: string, path: string, run: (ctx: ToolContext, args: string[]
       if (!xenOf(ctx.world.hosts[ctx.host])) return { exit: 127, out: [err(`bash: ${ctx.argv0}: command not found\n`)] };
       return run(ctx, args);
     },
+    /** Getopt::Long's complaints about the options (unknown, ambiguous, missing value). */
+    check: (args) => getoptionsLong(args, spec).errors[0]?.trim() ?? null,
   };
 }
 
-export const XEN_TOOLS_SCRIPTS: Tool[] = [tool("xen-create-image", "/usr/bin/xen-create-image", createImage), tool("xen-list-images", "/usr/bin/xen-list-images", listImages), tool("xen-delete-image", "/usr/bin/xen-delete-image", deleteImage)];
+export const XEN_TOOLS_SCRIPTS: Tool[] = [tool("xen-create-image", "/usr/bin/xen-create-image", createImage, CREATE_SPEC), tool("xen-list-images", "/usr/bin/xen-list-images", listImages, LIST_SPEC), tool("xen-delete-image", "/usr/bin/xen-delete-image", deleteImage, DELETE_SPEC)];

@@ -7,6 +7,7 @@ import { domainById, xenOf, type XenState } from "../../model/xen/state";
 import { controlShutdownWritten, needsSettle, renameDomain, setMemoryTarget, settle } from "../../model/xen/transitions";
 import { sanitise, unsanitise, xenstoreTree, xsDirectory, type XsTree } from "../../model/xen/xenstore";
 import type { World } from "../../model/world";
+import { errorLine } from "../../shell/syntax-check";
 
 type Mode = "chmod" | "exists" | "list" | "ls" | "read" | "rm" | "write" | "watch";
 const MODES: Mode[] = ["chmod", "exists", "list", "ls", "read", "rm", "write", "watch"];
@@ -120,9 +121,21 @@ function lsLines(t: XsTree, path: string, depth: number, o: { whole: boolean; pe
   }
 }
 
-export function runXenstore(ctx: ToolContext, args: string[]): ToolResult {
+interface XsArgs {
+  chunks: Chunk[];
+  mode: Mode;
+  ops: string[];
+  warnName: string;
+  prefix: boolean;
+  flat: boolean;
+  tidy: boolean;
+  raw: boolean;
+  nrWatches: number;
+}
+
+/** The mode (from the program name or the first argument), the options and the operands; a usage error as the tool's result. */
+function parseXenstore(progname: string, args: string[]): XsArgs | { result: ToolResult } {
   const chunks: Chunk[] = [];
-  const progname = ctx.argv0;
   const base = progname.slice(progname.lastIndexOf("/") + 1);
   const warnName = base;
   let mode: Mode | null = null;
@@ -131,17 +144,17 @@ export function runXenstore(ctx: ToolContext, args: string[]): ToolResult {
   let prefixName = base;
   if (base.startsWith("xenstore-")) {
     const m = base.slice("xenstore-".length);
-    if (!(MODES as string[]).includes(m)) return { exit: 1, out: [err(`${base}: unknown mode ${m}\n\n`)] };
+    if (!(MODES as string[]).includes(m)) return { result: { exit: 1, out: [err(`${base}: unknown mode ${m}\n\n`)] } };
     mode = m as Mode;
   } else {
-    if (!args.length) return { exit: 1, out: [err(`${base}: ${usageText(null, false, progname)}\n`)] };
-    if (!(MODES as string[]).includes(args[0]!)) return { exit: 1, out: [err(`${base}: unknown mode ${args[0]}\n\n`)] };
+    if (!args.length) return { result: { exit: 1, out: [err(`${base}: ${usageText(null, false, progname)}\n`)] } };
+    if (!(MODES as string[]).includes(args[0]!)) return { result: { exit: 1, out: [err(`${base}: unknown mode ${args[0]}\n\n`)] } };
     mode = args[0] as Mode;
     argv = args.slice(1);
     inclMode = true;
     prefixName = args[0]!;
   }
-  const usage = (): ToolResult => ({ exit: 1, out: [...chunks, err(`${warnName}: ${usageText(mode, inclMode, progname)}\n`)] });
+  const usage = () => ({ result: { exit: 1, out: [...chunks, err(`${warnName}: ${usageText(mode, inclMode, progname)}\n`)] } });
   const g = getoptLong(argv, "hfspturn:R", LONGS, inclMode ? prefixName : progname);
   let prefix = false;
   let flat = false;
@@ -185,6 +198,13 @@ export function runXenstore(ctx: ToolContext, args: string[]): ToolResult {
   const ops = g.operands;
   if (mode === "write" && ops.length % 2 === 1) return usage();
   if (mode !== "ls" && ops.length === 0) return usage();
+  return { chunks, mode, ops, warnName, prefix, flat, tidy, raw, nrWatches };
+}
+
+export function runXenstore(ctx: ToolContext, args: string[]): ToolResult {
+  const a = parseXenstore(ctx.argv0, args);
+  if ("result" in a) return a.result;
+  const { chunks, mode, ops, warnName, prefix, flat, tidy, raw, nrWatches } = a;
   let world = ctx.world;
   if (!xenOf(world.hosts[ctx.host])) return { exit: 1, out: [...chunks, err(`${warnName}: xs_open: No such file or directory\n`)] };
   if (ctx.user !== "root") return { exit: 1, out: [...chunks, err(`${warnName}: xs_open: Permission denied\n`)] };
@@ -292,6 +312,12 @@ function tool(name: string): Tool {
     run(ctx, args) {
       if (!xenOf(ctx.world.hosts[ctx.host])) return { exit: 127, out: [err(`bash: ${ctx.argv0}: command not found\n`)] };
       return runXenstore(ctx, args);
+    },
+    /** The mode, getopt_long's complaints (xenstore goes on after them) and the operand count. */
+    check(args) {
+      const a = parseXenstore(name, args);
+      if ("result" in a) return errorLine(a.result.out) ?? null;
+      return errorLine(a.chunks) ?? null;
     },
   };
 }

@@ -304,11 +304,13 @@ function batch(world: World, host: string, o: TopOptions, iterations: number): {
 /** Batch runs without -i go on until interrupted; the lab stops them after this many tables. */
 const BATCH_UNTIL_INTERRUPT = 5;
 
+const SHORTS = "hVnxrvd:bi:f";
+
 export function runXentop(ctx: ToolContext, args: string[], argv0 = XENTOP_ARGV0): ToolResult {
   const chunks: Chunk[] = [];
   const h = ctx.world.hosts[ctx.host];
   if (!xenOf(h)) return { exit: 1, out: [err("ERROR:  Can't find hypervisor information in sysfs!\n")] };
-  const g = getoptLong(args, "hVnxrvd:bi:f", LONGS, argv0);
+  const g = getoptLong(args, SHORTS, LONGS, argv0);
   const o: TopOptions = { delay: 3, networks: false, vbds: false, repeat: false, vcpus: false, fullName: false, sort: 0 };
   let isBatch = false;
   let iterations: number | null = null;
@@ -368,5 +370,10 @@ export const xentopTool: Tool = {
   run(ctx, args) {
     if (!xenOf(ctx.world.hosts[ctx.host])) return { exit: 127, out: [err(`bash: ${ctx.argv0}: command not found\n`)] };
     return runXentop(ctx, args);
+  },
+  /** xentop's getopt_long: an unknown option or a missing argument is its only usage error. */
+  check(args) {
+    const e = getoptLong(args, SHORTS, LONGS, XENTOP_ARGV0).events.find((ev) => ev.kind === "error");
+    return e && e.kind === "error" ? e.message.trim() : null;
   },
 };

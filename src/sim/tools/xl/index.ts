@@ -9,6 +9,7 @@ import { err, type Tool, type ToolContext, type ToolResult } from "../../shell/t
 import { XlCtx, XlExit, XL_ARGV0, defGetopt, fullHelp, helpText, lookupCommand } from "./context";
 import { XL_SPECS } from "./table";
 import { XL_CMD_TEXTS } from "./cmdtable-texts";
+import { probe, usageError } from "../../shell/syntax-check";
 
 const globalsCache = new Map<string, { globals: XlGlobals | null; messages: string[] }>();
 
@@ -90,11 +91,8 @@ function parseGlobals(ctx: XlCtx): XlGlobals | null {
   return g;
 }
 
-function run(tool: ToolContext, args: string[]): ToolResult {
-  const host = tool.world.hosts[tool.host];
-  if (!xenOf(host)) return { exit: 127, out: [err(`bash: ${tool.argv0}: command not found\n`)] };
-  const ctx = new XlCtx(tool, tool.host);
-  // getopt(argc, argv, "+vftTN"): short options only, so "--help" is the option cluster "-help"
+/** getopt(argc, argv, "+vftTN"): short options only, so "--help" is the option cluster "-help". The operands, or null after an error. */
+function globalOptions(ctx: XlCtx, args: string[]): string[] | null {
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i]!;
@@ -107,14 +105,64 @@ function run(tool: ToolContext, args: string[]): ToolResult {
       if (!"vftTN".includes(c)) {
         ctx.err(`${XL_ARGV0}: invalid option -- '${c}'\n`);
         ctx.err("unknown global option\n");
-        return finish(ctx, 1);
+        return null;
       }
       if (c === "v") ctx.verbose++;
       else if (c === "N") ctx.dryrun = true;
       else if (c === "f") ctx.force = true;
     }
   }
-  const operands = args.slice(i);
+  return args.slice(i);
+}
+
+/** The subcommand after the globals: found in the table, then its own parse (and checks) up to its first look at the host. */
+function dispatch(ctx: XlCtx, cmd: string, rest: string[]): number {
+  const spec = lookupCommand(cmd);
+  if (spec) {
+    if (ctx.dryrun && !spec.dryrun) {
+      ctx.err("command does not implement -N (dryrun) option\n");
+      return 1;
+    }
+    const c = XL_SPECS[spec.name]!;
+    if ("raw" in c) return c.run(ctx, rest);
+    return c.run(ctx, defGetopt(ctx, rest, c.shorts, c.longs ?? [], spec.name, c.min));
+  }
+  if (cmd === "help") {
+    ctx.out(helpText(rest[0]));
+    return 0;
+  }
+  ctx.err("command not implemented\n");
+  return 1;
+}
+
+/** Syntax check: xl's globals and the subcommand's parse, run against the probe world (xl.conf defaults). */
+function check(args: string[]): string | null {
+  const p = probe("xl");
+  const ctx = new XlCtx(p.ctx, p.ctx.host);
+  ctx.globals = { ...DEFAULT_GLOBALS };
+  return usageError(p, () => {
+    const operands = globalOptions(ctx, args);
+    if (!operands) return finish(ctx, 1);
+    const [cmd, ...rest] = operands;
+    if (cmd === undefined) {
+      ctx.out(fullHelp());
+      return finish(ctx, 1);
+    }
+    try {
+      return finish(ctx, dispatch(ctx, cmd, rest));
+    } catch (e) {
+      if (e instanceof XlExit) return finish(ctx, e.code);
+      throw e;
+    }
+  });
+}
+
+function run(tool: ToolContext, args: string[]): ToolResult {
+  const host = tool.world.hosts[tool.host];
+  if (!xenOf(host)) return { exit: 127, out: [err(`bash: ${tool.argv0}: command not found\n`)] };
+  const ctx = new XlCtx(tool, tool.host);
+  const operands = globalOptions(ctx, args);
+  if (!operands) return finish(ctx, 1);
   const [cmd, ...rest] = operands;
   if (cmd === undefined) {
     ctx.out(fullHelp());
@@ -130,22 +178,7 @@ function run(tool: ToolContext, args: string[]): ToolResult {
     const globals = readGlobals(ctx);
     if (!globals) return finish(ctx, 1);
     ctx.globals = globals;
-    const spec = lookupCommand(cmd);
-    if (spec) {
-      if (ctx.dryrun && !spec.dryrun) {
-        ctx.err("command does not implement -N (dryrun) option\n");
-        return finish(ctx, 1);
-      }
-      const cmd = XL_SPECS[spec.name]!;
-      if ("raw" in cmd) return finish(ctx, cmd.run(ctx, rest));
-      return finish(ctx, cmd.run(ctx, defGetopt(ctx, rest, cmd.shorts, cmd.longs ?? [], spec.name, cmd.min)));
-    }
-    if (cmd === "help") {
-      ctx.out(helpText(rest[0]));
-      return finish(ctx, 0);
-    }
-    ctx.err("command not implemented\n");
-    return finish(ctx, 1);
+    return finish(ctx, dispatch(ctx, cmd, rest));
   } catch (e) {
     if (e instanceof XlExit) return finish(ctx, e.code);
     // a simulator bug must not take the learner's shell down: report it as a crashing xl would
@@ -172,4 +205,5 @@ export const xlTool: Tool = {
   path: "/usr/sbin/xl",
   run,
   complete,
+  check,
 };
