@@ -26,6 +26,8 @@ export interface Note {
   title: string;
   weight: number;
   markdown: string;
+  /** 1-based line of the file where `markdown` starts (the line after the front matter). */
+  bodyLine: number;
   sections: Section[];
   links: NoteLink[];
 }
@@ -110,7 +112,7 @@ export function parseNote(file: string, text: string): { note?: Note; issues: Co
 
   if (!fm.value) return { issues };
   return {
-    note: { file, ...fm.value, markdown: body.join("\n"), sections, links },
+    note: { file, ...fm.value, markdown: body.join("\n"), bodyLine: bodyStart + 1, sections, links },
     issues,
   };
 }

@@ -13,7 +13,8 @@ export function registerContent(program: Command, term: Terminal) {
       const { checkContent } = await import("../../content/check");
       const { labChecker, fixtureChecker } = await import("../../app/lab");
       const { drillChecker } = await import("../../app/drill");
-      const report = checkContent(undefined, [fixtureChecker, labChecker, drillChecker]);
+      const { noteCommandChecker } = await import("../../app/note-commands");
+      const report = checkContent(undefined, [fixtureChecker, labChecker, drillChecker, noteCommandChecker]);
       if (opts.json) {
         term.out(JSON.stringify({ ok: report.ok, errors: report.issues, counts: report.counts }) + "\n");
       } else {

@@ -47,8 +47,13 @@ export function usageError(p: Probe, res: () => { exit: number; out: Chunk[] }, 
     return `simulator error while checking: ${e instanceof Error ? e.message : String(e)}`;
   }
   if (p.reached || r.exit === 0) return null;
-  return errorLine(r.out, pick) ?? `exit status ${r.exit}`;
+  const line = errorLine(r.out, pick) ?? `exit status ${r.exit}`;
+  // a message naming the lab is a limit of the simulation (virt-v2v -i ova ...), not the real tool's usage error
+  return LAB_LIMIT.test(line) ? null : line;
 }
+
+/** How the simulator words what it does not simulate ("the lpic3 lab converts local disk images only"). */
+export const LAB_LIMIT = /\blpic3 lab\b/;
 
 /** The picked non-empty line of stderr, else of stdout. */
 export function errorLine(chunks: Chunk[], pick: LinePicker = (l) => l[0]): string | undefined {
