@@ -48,6 +48,8 @@ export interface NetLink {
   origin?: "libvirt" | "xen" | "qemu";
   /** Physical NICs have a cable plugged in. */
   cable?: boolean;
+  /** The other end of a veth pair. */
+  peer?: string;
 }
 
 /** A route added by hand or by ifupdown (the kernel's own prefix routes follow from the addresses). */
@@ -169,15 +171,28 @@ export function addLink(host: Host, link: Omit<NetLink, "index">): HostNet | Net
   return n;
 }
 
-/** Delete a link and everything that refers to it (its ports are released, its routes go). */
+/** A veth pair (ip link add NAME type veth peer name PEER): the kernel registers the peer first. */
+export function addVethPair(host: Host, name: string, peer: string, macs: [string, string]): HostNet | NetError {
+  for (const x of [name, peer]) if (findLink(host, x)) return { code: "exists", name: x };
+  const n = clone(netOf(host));
+  const index = Math.max(n.nextIndex, ...allLinks(host).map((l) => l.index + 1));
+  n.links.push({ name: peer, index, kind: "veth", peer: name, mac: macs[1], mtu: 1500, up: false, addrs: [] });
+  n.links.push({ name, index: index + 1, kind: "veth", peer, mac: macs[0], mtu: 1500, up: false, addrs: [] });
+  n.nextIndex = index + 2;
+  return n;
+}
+
+/** Delete a link and everything that refers to it (its ports are released, its routes go, a veth's peer goes with it). */
 export function deleteLink(host: Host, name: string): HostNet | NetError {
   const n = clone(netOf(host));
   const link = n.links.find((l) => l.name === name);
   if (!link) return findLink(host, name) ? { code: "foreign", name } : { code: "nodev", name };
-  n.links = n.links.filter((l) => l !== link);
-  for (const l of n.links) if (l.master === name) delete l.master;
-  n.routes = n.routes.filter((r) => r.dev !== name);
-  if (link.master) recalcBridgeMac(n, link.master);
+  const gone = new Set([name, ...(link.peer !== undefined ? [link.peer] : [])]);
+  const masters = n.links.filter((l) => gone.has(l.name) && l.master).map((l) => l.master!);
+  n.links = n.links.filter((l) => !gone.has(l.name));
+  for (const l of n.links) if (l.master !== undefined && gone.has(l.master)) delete l.master;
+  n.routes = n.routes.filter((r) => !gone.has(r.dev));
+  for (const m of masters) recalcBridgeMac(n, m);
   return n;
 }
 
@@ -228,6 +243,8 @@ export function hasCarrier(link: NetLink, all: NetLink[]): boolean {
   if (link.kind === "ether") return link.cable !== false;
   if (link.kind === "tun") return link.tuntap?.attachedPid !== undefined || link.origin !== undefined;
   if (link.kind === "bridge") return all.some((p) => p.master === link.name && p.up && hasCarrier(p, all));
+  // a veth has carrier while both ends are up
+  if (link.kind === "veth") return link.up && all.some((p) => p.name === link.peer && p.up);
   return link.up;
 }
 

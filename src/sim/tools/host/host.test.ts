@@ -151,3 +151,19 @@ describe("fuzzing", () => {
     );
   });
 });
+
+describe("veth pairs", () => {
+  it("creates both ends, reports the peer's state in the flags and deletes the pair together", () => {
+    const s = session();
+    expect(sh(s, "ip link add veth0 type veth peer name veth1").exit).toBe(0);
+    const shown = sh(s, "ip link show veth0").stdout;
+    expect(shown).toMatch(/^\d+: veth0@veth1: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\n/);
+    sh(s, "ip link set veth0 up");
+    expect(sh(s, "ip link show veth0").stdout).toContain("veth0@veth1: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> mtu 1500 qdisc noqueue state LOWERLAYERDOWN");
+    sh(s, "ip link set veth1 up");
+    expect(sh(s, "ip link show veth0").stdout).toContain("veth0@veth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP");
+    expect(sh(s, "ip link add veth1 type dummy").stderr).toBe("RTNETLINK answers: File exists\n");
+    expect(sh(s, "ip link del veth1").exit).toBe(0);
+    expect(sh(s, "ip link show veth0")).toEqual({ stdout: "", stderr: 'Device "veth0" does not exist.\n', exit: 1 });
+  });
+});

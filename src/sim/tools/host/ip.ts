@@ -2,7 +2,7 @@
 // iproute2 6.1's output layout and error texts.
 import { produce } from "immer";
 import { probeChecked } from "../../shell/syntax-check";
-import { addLink, allLinks, deleteLink, findLink, hasCarrier, isNetError, netOf, putNet, randomMac, setMaster, updateLink, type HostNet, type NetError, type NetLink, recalcBridgeMac } from "../../model/net/net";
+import { addLink, addVethPair, allLinks, deleteLink, findLink, hasCarrier, isNetError, netOf, putNet, randomMac, setMaster, updateLink, type HostNet, type NetError, type NetLink, recalcBridgeMac } from "../../model/net/net";
 import type { Host, World } from "../../model/world";
 import { err, out, type Tool, type ToolContext, type ToolResult } from "../../shell/tool";
 
@@ -25,12 +25,14 @@ function flags(l: NetLink, all: NetLink[]): string {
   }
   if (l.up) f.push("UP");
   if (l.up && carrier) f.push("LOWER_UP");
+  // the link the device refers to (a veth's peer) is down
+  if (l.peer !== undefined && !all.some((p) => p.name === l.peer && p.up)) f.push("M-DOWN");
   return f.join(",");
 }
 
 function qdisc(l: NetLink): string {
   if (!l.up) return "noop";
-  if (l.kind === "loopback" || l.kind === "bridge" || l.kind === "dummy") return "noqueue";
+  if (l.kind === "loopback" || l.kind === "bridge" || l.kind === "dummy" || l.kind === "veth") return "noqueue";
   if (l.kind === "ether") return "mq";
   return "pfifo_fast";
 }
@@ -40,12 +42,16 @@ function operState(l: NetLink, all: NetLink[]): string {
   if (l.kind === "loopback") return "UNKNOWN";
   const carrier = hasCarrier(l, all);
   if (l.kind === "tun") return carrier ? "UNKNOWN" : "DOWN";
+  if (l.kind === "veth") return carrier ? "UP" : "LOWERLAYERDOWN";
   return carrier ? "UP" : "DOWN";
 }
 
 function header(l: NetLink, all: NetLink[], mode: boolean): string {
-  return `${l.index}: ${l.name}: <${flags(l, all)}> mtu ${l.mtu} qdisc ${qdisc(l)}${l.master ? ` master ${l.master}` : ""} state ${operState(l, all)}${mode ? " mode DEFAULT" : ""} group default qlen 1000\n`;
+  return `${l.index}: ${shownName(l)}: <${flags(l, all)}> mtu ${l.mtu} qdisc ${qdisc(l)}${l.master ? ` master ${l.master}` : ""} state ${operState(l, all)}${mode ? " mode DEFAULT" : ""} group default qlen 1000\n`;
 }
+
+/** A link as `ip link` names it: a veth with its peer (veth0@veth1). */
+const shownName = (l: NetLink) => (l.peer !== undefined ? `${l.name}@${l.peer}` : l.name);
 
 function linkLine(l: NetLink): string {
   return l.kind === "loopback" ? "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n" : `    link/ether ${l.mac} brd ff:ff:ff:ff:ff:ff\n`;
@@ -98,6 +104,13 @@ export function runIp(ctx: ToolContext, args: string[]): ToolResult {
     else if (matches(a.slice(1), "details")) o.details = true;
     else if (matches(a.slice(1), "statistics") || matches(a.slice(1), "color") || matches(a.slice(1), "oneline")) continue;
     else if (a === "-V" || matches(a.slice(1), "Version")) return { exit: 0, out: [out("ip utility, iproute2-6.1.0, libbpf 1.1.0\n")] };
+    else if (a.length > 1 && matches(a.slice(1), "netns")) {
+      // -n[etns] NAME: ip switches into /run/netns/NAME first; the lab's hosts have no named network namespaces
+      const ns = args[++i];
+      if (ns === undefined) return { exit: 255, out: [err(INCOMPLETE)] };
+      hostOf(ctx);
+      return { exit: 255, out: [err(`Cannot open network namespace "${ns}": No such file or directory\n`)] };
+    }
     else return { exit: 255, out: [err(`Option "${args[i]}" is unknown, try "ip -help".\n`)] };
   }
   const obj = args[i];
@@ -189,8 +202,8 @@ function showLinks(ctx: ToolContext, rest: string[], o: IpOpts, withAddrs: boole
       const mac = l.kind === "loopback" ? "00:00:00:00:00:00" : l.mac;
       if (withAddrs) {
         const addrs = addressesOf(l, all).filter((a) => !o.family || a.family === o.family).map((a) => `${a.local}/${a.prefix}`);
-        s += `${l.name.padEnd(16)} ${operState(l, all).padEnd(14)} ${addrs.map((a) => a + " ").join("")}\n`;
-      } else s += `${l.name.padEnd(16)} ${operState(l, all).padEnd(14)} ${mac} <${flags(l, all)}> \n`;
+        s += `${shownName(l).padEnd(16)} ${operState(l, all).padEnd(14)} ${addrs.map((a) => a + " ").join("")}\n`;
+      } else s += `${shownName(l).padEnd(16)} ${operState(l, all).padEnd(14)} ${mac} <${flags(l, all)}> \n`;
       continue;
     }
     if (withAddrs) {
@@ -209,14 +222,21 @@ function ipLink(ctx: ToolContext, rest: string[], o: IpOpts): ToolResult {
   if (matches(cmd, "add")) {
     let name: string | undefined;
     let type: string | undefined;
+    // iplink_parse: the device's own arguments, then "type TYPE" and the type's arguments
+    let typeArgs: string[] = [];
     for (let i = 0; i < args.length; i++) {
-      if (args[i] === "name") name = args[++i];
-      else if (args[i] === "type") type = args[++i];
+      if (args[i] === "type") {
+        type = args[i + 1];
+        if (type === undefined) return { exit: 255, out: [err(INCOMPLETE)] };
+        typeArgs = args.slice(i + 2);
+        break;
+      } else if (args[i] === "name") name = args[++i];
       else if (args[i] === "dev") name = args[++i];
       else if (name === undefined && !["link", "address", "mtu", "txqueuelen"].includes(args[i]!)) name = args[i];
       else if (["link", "address", "mtu", "txqueuelen"].includes(args[i]!)) i++;
     }
     if (type === undefined) return { exit: 255, out: [err('Not enough information: "type" argument is required\n')] };
+    if (type === "veth") return addVeth(ctx, name, typeArgs);
     if (name === undefined) return { exit: 255, out: [err('Not enough information: "dev" argument is required.\n')] };
     if (!["bridge", "dummy"].includes(type)) return { exit: 2, out: [err("Error: Unknown device type.\n")] };
     const r = addLink(hostOf(ctx), { name, kind: type as "bridge" | "dummy", mac: randomMac(ctx.world.seq), mtu: 1500, up: false, addrs: [], ...(type === "bridge" ? { stp: false } : {}) });
@@ -263,6 +283,7 @@ function ipLink(ctx: ToolContext, rest: string[], o: IpOpts): ToolResult {
         if (findLink(h, v)) return { exit: 2, out: [err("RTNETLINK answers: File exists\n")] };
         r = updateLink(h, name, (l, n) => {
           for (const p of n.links) if (p.master === name) p.master = v;
+          for (const p of n.links) if (p.peer === name) p.peer = v;
           l.name = v;
         });
       } else return { exit: 255, out: [err(`Error: either "dev" is duplicate, or "${w}" is a garbage.\n`)] };
@@ -274,6 +295,40 @@ function ipLink(ctx: ToolContext, rest: string[], o: IpOpts): ToolResult {
   }
   if (matches(cmd, "help")) return { exit: 255, out: [err("Usage: ip link add [link DEV | parentdev NAME] [ name ] NAME\n")] };
   return { exit: 255, out: [err(`Command "${cmd}" is unknown, try "ip link help".\n`)] };
+}
+
+const INCOMPLETE = 'Command line is not complete. Try option "help"\n';
+
+/** ip link add [NAME] type veth [peer [name] PEER [address LLADDR] [mtu MTU]]: names the kernel picks when left out. */
+function addVeth(ctx: ToolContext, name: string | undefined, typeArgs: string[]): ToolResult {
+  let peer: string | undefined;
+  let peerMac: string | undefined;
+  if (typeArgs[0] === "peer") {
+    const pa = typeArgs.slice(1);
+    for (let i = 0; i < pa.length; i++) {
+      const w = pa[i]!;
+      if (w === "name" || w === "dev" || w === "address" || w === "mtu" || w === "txqueuelen") {
+        const v = pa[++i];
+        if (v === undefined) return { exit: 255, out: [err(INCOMPLETE)] };
+        if (w === "address") peerMac = v.toLowerCase();
+        else if (w === "name" || w === "dev") peer = v;
+      } else if (peer === undefined) peer = w;
+    }
+  }
+  const host = hostOf(ctx);
+  const taken = new Set(allLinks(host).map((l) => l.name));
+  const pick = () => {
+    let k = 0;
+    while (taken.has(`veth${k}`)) k++;
+    taken.add(`veth${k}`);
+    return `veth${k}`;
+  };
+  // the kernel names the peer first
+  peer ??= pick();
+  name ??= pick();
+  const r = addVethPair(host, name, peer, [randomMac(ctx.world.seq), peerMac ?? randomMac(ctx.world.seq + 1)]);
+  if (isNetError(r)) return { exit: 2, out: [err(netErrorText(r))] };
+  return { exit: 0, out: [], world: bump(bump(store(ctx, r))) };
 }
 
 /** The world counter moves on whenever a random MAC was handed out. */
