@@ -86,7 +86,8 @@ describe("a learner in the lab shell", () => {
     // the state persists: status shows task 1 done, and the next session resumes there
     const status = JSON.parse(lpic3(["lab", "status", "virsh-first-steps", "--json"], { env }).stdout);
     expect(status.labs[0].tasks.map((t: { done: boolean }) => t.done)).toEqual([true, false, false]);
-    const second = lpic3(["lab", "start", "virsh-first-steps"], { env, input: "virsh domstate db\nvirsh autostart web\nvirsh resume test\n" });
+    // `lpic3 shell --lab ID` is the same lab shell
+    const second = lpic3(["shell", "--lab", "virsh-first-steps"], { env, input: "virsh domstate db\nvirsh autostart web\nvirsh resume test\n" });
     expect(second.stdout).toContain("(resumed)");
     expect(second.stdout).toContain("[x] 1. Start the domain db.");
     expect(second.stdout).toMatch(/^running$/m);
@@ -96,6 +97,10 @@ describe("a learner in the lab shell", () => {
     expect(check.done).toBe(true);
     const stats = JSON.parse(lpic3(["stats", "--json"], { env }).stdout);
     expect(stats.labs).toMatchObject({ started: 1, completed: 1, assisted: 0, ids: ["virsh-first-steps"] });
+
+    const mixed = lpic3(["shell", "--lab", "virsh-first-steps", "--host", "xen"], { env, input: "" });
+    expect(mixed.status).toBe(2);
+    expect(mixed.stderr).toContain("--lab opens the lab's own host");
   });
 
   it("marks a lab assisted once the solution is shown, and reset starts it afresh", () => {

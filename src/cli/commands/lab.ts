@@ -67,117 +67,7 @@ export function registerLab(program: Command, term: Terminal) {
     .description("open the lab shell (resumes where you left off)")
     .argument("<id>", "lab id from 'lpic3 lab list'")
     .option("--fresh", "discard saved progress and start from the beginning")
-    .action(async (id: string, opts: { fresh?: boolean }) => {
-      const app = await import("../../app/lab");
-      if (opts.fresh) app.resetLab(id);
-      const { lab: l, save, resumed } = app.openLab(id, warnTo(term));
-      const c = term.chalk;
-      const before = app.evaluateLab(l, save.world, save.home);
-      const { wrap } = await import("../render/text");
-      const width = term.isTTY ? Math.min(term.columns, 100) : 80;
-      const para = (text: string) =>
-        text
-          .trim()
-          .split(/\n\s*\n/)
-          .map((p) => wrap(p.replace(/\s*\n\s*/g, " "), width).join("\n"))
-          .join("\n\n");
-      const header =
-        `${c.bold(`Lab ${l.id}`)} · ${l.objective} · ${l.title}${resumed ? c.dim(" (resumed)") : ""}\n\n` +
-        `${para(l.story)}\n\n${c.bold("Tasks")}\n${taskLines(l, before, c)}\n\n` +
-        wrap("Type commands as on a real host. Inside the lab: 'lab tasks', 'lab hint', 'lab check', 'lab solution'; 'exit' or Ctrl-D leaves (progress is kept).", width)
-          .map((x) => c.dim(x))
-          .join("\n") +
-        "\n\n";
-      const interactive = process.stdin.isTTY && process.stdout.isTTY;
-      let last = before;
-      const progress = (session: import("../../sim/shell/session").Session) => {
-        const p = app.step(l, save, session, last);
-        last = p.results;
-        for (const i of p.newlyDone) term.out(c.green(`✓ Task ${i + 1} done: ${l.tasks[i]!.title}\n`));
-        if (p.completedNow) term.out(c.green.bold(`\nAll ${l.tasks.length} tasks done: lab ${l.id} complete${save.assisted ? " (with the solution shown)" : ""}.\n`) + c.dim("Type 'exit' to leave, or keep exploring.\n"));
-      };
-      const labCommand = (line: string): string | null => {
-        const m = LAB_LINE.exec(line);
-        if (!m) return null;
-        const sub = m[1] ?? "tasks";
-        if (sub === "tasks" || sub === "status") return `${c.bold("Tasks")}\n${taskLines(l, last, c)}\n`;
-        if (sub === "check") return checkLines(last, l, c);
-        if (sub === "hint") {
-          const h = app.nextHint(l.id, warnTo(term));
-          // nextHint updated the saved hint counter; keep the in-memory copy in step
-          const fresh = app.loadSave(l);
-          if (fresh) save.hints = fresh.hints;
-          if (!h) return "Every task is done.\n";
-          return `${c.bold(`Hint for task ${h.task + 1}`)} (${l.tasks[h.task]!.title})\n${h.hints.map((x, k) => `  ${k + 1}. ${x}`).join("\n")}\n${h.differs.length ? `${c.dim("Still to do:")}\n${h.differs.map((d) => `  - ${d}`).join("\n")}\n` : ""}${h.more ? c.dim("('lab hint' again for a stronger hint)\n") : ""}`;
-        }
-        if (sub === "solution") {
-          save.assisted = true;
-          app.saveLab(save);
-          return `${c.bold("Reference solution")} (the lab now counts as assisted)\n${l.solution.trimEnd()}\n`;
-        }
-        return `lab: unknown lab command '${sub}' (use tasks, hint, check or solution)\n`;
-      };
-      if (!interactive) {
-        // piped input: each line runs as typed, followed by the live check
-        const { runScript } = await import("../../app/shell");
-        term.out(header);
-        const session = app.sessionFor(save, { tty: false });
-        const text = await readStdin();
-        const lines = text.replace(/\r\n/g, "\n").split("\n");
-        const chunks: string[] = [];
-        const flush = () => {
-          if (!chunks.length) return;
-          runScript(session, chunks.join("\n") + "\n", (e) => {
-            term.out(e.stdout);
-            term.err(e.stderr);
-            progress(session);
-          });
-          chunks.length = 0;
-        };
-        for (const line of lines) {
-          if (!session.program && isLabCommand(line)) {
-            flush();
-            term.out(labCommand(line)!);
-          } else chunks.push(line);
-        }
-        flush();
-        progress(session);
-        return;
-      }
-      const { editorCommand, editText } = await import("../../platform/editor");
-      const { repl } = await import("../repl");
-      let session: import("../../sim/shell/session").Session;
-      session = app.sessionFor(save, {
-        tty: true,
-        editor: (content, suffix) => {
-          const ed = editorCommand(session.exportedEnv());
-          if (!ed) return null;
-          process.stdin.setRawMode?.(false);
-          try {
-            return editText(ed, content, suffix);
-          } finally {
-            process.stdin.setRawMode?.(true);
-          }
-        },
-      });
-      await repl(session, term, header, {
-        intercept: (line) => {
-          const out = labCommand(line);
-          if (out === null) return false;
-          term.out(out);
-          return true;
-        },
-        after: () => progress(session),
-      });
-      if (session.exited) {
-        // leaving the shell ends the lab session, but the host state is kept for next time
-        session.exited = false;
-        app.saveLab(save);
-        const done = last.filter((r) => r.done).length;
-        const bye = done === l.tasks.length ? `Lab ${l.id}: all ${l.tasks.length} tasks done.` : `Lab ${l.id}: ${done}/${l.tasks.length} tasks done; the host is saved as you left it. 'lpic3 lab start ${l.id}' continues.`;
-        term.out(wrap(bye, width).map((x) => c.dim(x)).join("\n") + "\n");
-      }
-    });
+    .action((id: string, opts: { fresh?: boolean }) => startLab(term, id, !!opts.fresh));
 
   lab
     .command("status")
@@ -283,4 +173,117 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The lab shell: the lab's saved host with its tasks, a live check after every command (`lpic3 lab start`, `lpic3 shell --lab`). */
+export async function startLab(term: Terminal, id: string, fresh: boolean): Promise<void> {
+  const app = await import("../../app/lab");
+  if (fresh) app.resetLab(id);
+  const { lab: l, save, resumed } = app.openLab(id, warnTo(term));
+  const c = term.chalk;
+  const before = app.evaluateLab(l, save.world, save.home);
+  const { wrap } = await import("../render/text");
+  const width = term.isTTY ? Math.min(term.columns, 100) : 80;
+  const para = (text: string) =>
+    text
+      .trim()
+      .split(/\n\s*\n/)
+      .map((p) => wrap(p.replace(/\s*\n\s*/g, " "), width).join("\n"))
+      .join("\n\n");
+  const header =
+    `${c.bold(`Lab ${l.id}`)} · ${l.objective} · ${l.title}${resumed ? c.dim(" (resumed)") : ""}\n\n` +
+    `${para(l.story)}\n\n${c.bold("Tasks")}\n${taskLines(l, before, c)}\n\n` +
+    wrap("Type commands as on a real host. Inside the lab: 'lab tasks', 'lab hint', 'lab check', 'lab solution'; 'exit' or Ctrl-D leaves (progress is kept).", width)
+      .map((x) => c.dim(x))
+      .join("\n") +
+    "\n\n";
+  const interactive = process.stdin.isTTY && process.stdout.isTTY;
+  let last = before;
+  const progress = (session: import("../../sim/shell/session").Session) => {
+    const p = app.step(l, save, session, last);
+    last = p.results;
+    for (const i of p.newlyDone) term.out(c.green(`✓ Task ${i + 1} done: ${l.tasks[i]!.title}\n`));
+    if (p.completedNow) term.out(c.green.bold(`\nAll ${l.tasks.length} tasks done: lab ${l.id} complete${save.assisted ? " (with the solution shown)" : ""}.\n`) + c.dim("Type 'exit' to leave, or keep exploring.\n"));
+  };
+  const labCommand = (line: string): string | null => {
+    const m = LAB_LINE.exec(line);
+    if (!m) return null;
+    const sub = m[1] ?? "tasks";
+    if (sub === "tasks" || sub === "status") return `${c.bold("Tasks")}\n${taskLines(l, last, c)}\n`;
+    if (sub === "check") return checkLines(last, l, c);
+    if (sub === "hint") {
+      const h = app.nextHint(l.id, warnTo(term));
+      // nextHint updated the saved hint counter; keep the in-memory copy in step
+      const fresh = app.loadSave(l);
+      if (fresh) save.hints = fresh.hints;
+      if (!h) return "Every task is done.\n";
+      return `${c.bold(`Hint for task ${h.task + 1}`)} (${l.tasks[h.task]!.title})\n${h.hints.map((x, k) => `  ${k + 1}. ${x}`).join("\n")}\n${h.differs.length ? `${c.dim("Still to do:")}\n${h.differs.map((d) => `  - ${d}`).join("\n")}\n` : ""}${h.more ? c.dim("('lab hint' again for a stronger hint)\n") : ""}`;
+    }
+    if (sub === "solution") {
+      save.assisted = true;
+      app.saveLab(save);
+      return `${c.bold("Reference solution")} (the lab now counts as assisted)\n${l.solution.trimEnd()}\n`;
+    }
+    return `lab: unknown lab command '${sub}' (use tasks, hint, check or solution)\n`;
+  };
+  if (!interactive) {
+    // piped input: each line runs as typed, followed by the live check
+    const { runScript } = await import("../../app/shell");
+    term.out(header);
+    const session = app.sessionFor(save, { tty: false });
+    const text = await readStdin();
+    const lines = text.replace(/\r\n/g, "\n").split("\n");
+    const chunks: string[] = [];
+    const flush = () => {
+      if (!chunks.length) return;
+      runScript(session, chunks.join("\n") + "\n", (e) => {
+        term.out(e.stdout);
+        term.err(e.stderr);
+        progress(session);
+      });
+      chunks.length = 0;
+    };
+    for (const line of lines) {
+      if (!session.program && isLabCommand(line)) {
+        flush();
+        term.out(labCommand(line)!);
+      } else chunks.push(line);
+    }
+    flush();
+    progress(session);
+    return;
+  }
+  const { editorCommand, editText } = await import("../../platform/editor");
+  const { repl } = await import("../repl");
+  let session: import("../../sim/shell/session").Session;
+  session = app.sessionFor(save, {
+    tty: true,
+    editor: (content, suffix) => {
+      const ed = editorCommand(session.exportedEnv());
+      if (!ed) return null;
+      process.stdin.setRawMode?.(false);
+      try {
+        return editText(ed, content, suffix);
+      } finally {
+        process.stdin.setRawMode?.(true);
+      }
+    },
+  });
+  await repl(session, term, header, {
+    intercept: (line) => {
+      const out = labCommand(line);
+      if (out === null) return false;
+      term.out(out);
+      return true;
+    },
+    after: () => progress(session),
+  });
+  if (session.exited) {
+    // leaving the shell ends the lab session, but the host state is kept for next time
+    session.exited = false;
+    app.saveLab(save);
+    const done = last.filter((r) => r.done).length;
+    const bye = done === l.tasks.length ? `Lab ${l.id}: all ${l.tasks.length} tasks done.` : `Lab ${l.id}: ${done}/${l.tasks.length} tasks done; the host is saved as you left it. 'lpic3 lab start ${l.id}' continues.`;
+    term.out(wrap(bye, width).map((x) => c.dim(x)).join("\n") + "\n");
+  }
 }

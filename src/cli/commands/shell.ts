@@ -11,8 +11,15 @@ export function registerShell(program: Command, term: Terminal) {
     .option("--host <fixture>", "host fixture: kvm, xen, a .yaml fixture or a libvirt <node> .xml file", "kvm")
     .option("--script <file>", "run the file's lines as typed commands ('-' reads stdin)")
     .option("--json", "with --script: print one JSON array of {cmd, stdout, stderr, exit}")
-    .addHelpText("after", "\nExamples:\n  lpic3 shell\n  lpic3 shell --host xen\n  lpic3 shell --script lab.sh --json")
-    .action(async (opts: { host: string; script?: string; json?: boolean }) => {
+    .option("--lab <id>", "open a lab's host with its tasks checked as you go (same as 'lpic3 lab start ID')")
+    .addHelpText("after", "\nExamples:\n  lpic3 shell\n  lpic3 shell --host xen\n  lpic3 shell --lab virsh-first-steps\n  lpic3 shell --script lab.sh --json")
+    .action(async (opts: { host: string; script?: string; json?: boolean; lab?: string }, cmd: Command) => {
+      if (opts.lab !== undefined) {
+        if (opts.script !== undefined || opts.json || cmd.getOptionValueSource("host") === "cli") throw usageError("--lab opens the lab's own host: it does not combine with --host, --script or --json (pipe commands into 'lpic3 shell --lab ID' instead)");
+        const { startLab } = await import("./lab");
+        await startLab(term, opts.lab, false);
+        return;
+      }
       const { openWorld, newSession, runScript } = await import("../../app/shell");
       if (opts.json && !opts.script) throw usageError("--json needs --script FILE");
       const { world, title } = openWorld(opts.host);
