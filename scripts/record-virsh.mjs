@@ -27,6 +27,8 @@ const VOLATILE = {
   "snapshot-create": ["Domain snapshot \\d{9,} created"],
   "snapshot-create-as": ["Domain snapshot \\d{9,} created"],
   "snapshot-delete": ["Domain snapshot \\d{9,} deleted"],
+  "checkpoint-list": ["\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}"],
+  "checkpoint-dumpxml": ["<creationTime>\\d+</creationTime>"],
   domifstat: ["^\\S+ (rx|tx)_(bytes|packets|errs|drop) \\d+$"],
   domblkstat: ["^ (number of [a-z ]+|error count|total duration of [a-z ]+):\\s+\\d+$", "^\\S+ (rd_req|rd_bytes|wr_req|wr_bytes|errs|flush_operations|rd_total_times|wr_total_times|flush_total_times) \\d+$"],
   nodecpustats: ["^(user|system|idle|iowait|usage):\\s+\\S+$"],

@@ -148,17 +148,49 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
   if (!osType) return lvErr("XML_ERROR", "XML error: an os <type> must be specified");
   if (!OS_TYPES.includes(osType)) return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: unknown OS type '${osType}'`);
 
+  // guest NUMA cells (virDomainNumaDefParseXML): memory in KiB; their sum is the domain's memory
+  let cpuEl = child(root, "cpu");
+  let numaKiB = 0;
+  const numaEl = child(cpuEl, "numa");
+  if (cpuEl && numaEl) {
+    const cells: XmlEl[] = [];
+    for (const c of kids(numaEl, "cell")) {
+      if (c.attrs.memory === undefined) return lvErr("XML_ERROR", "XML error: missing element or attribute './@memory'");
+      const m = parseMemoryEl({ ...el("memory", c.attrs.unit !== undefined ? { unit: c.attrs.unit } : {}), children: [c.attrs.memory] }, "./@memory");
+      if (typeof m !== "number") return m;
+      numaKiB += m;
+      cells.push({ ...c, attrs: { ...(c.attrs.id !== undefined ? { id: c.attrs.id } : {}), ...(c.attrs.cpus !== undefined ? { cpus: c.attrs.cpus } : {}), memory: String(m), unit: "KiB", ...Object.fromEntries(Object.entries(c.attrs).filter(([k]) => !["id", "cpus", "memory", "unit"].includes(k))) } });
+    }
+    cpuEl = { ...cpuEl, children: cpuEl.children.map((k) => (k === numaEl ? { ...numaEl, children: cells } : k)) };
+  }
+
   // memory
   const memEl = child(root, "memory");
-  if (!memEl) return lvErr("XML_ERROR", "XML error: Memory size must be specified via <memory> or in the <numa> configuration");
-  const mem = parseMemoryEl(memEl, "./memory[1]");
-  if (typeof mem !== "number") return mem;
+  if (!memEl && !numaKiB) return lvErr("XML_ERROR", "XML error: Memory size must be specified via <memory> or in the <numa> configuration");
+  const memParsed = memEl ? parseMemoryEl(memEl, "./memory[1]") : numaKiB;
+  if (typeof memParsed !== "number") return memParsed;
+  const mem = numaKiB || memParsed;
   let cur = mem;
   const curEl = child(root, "currentMemory");
   if (curEl) {
     const c = parseMemoryEl(curEl, "./currentMemory[1]");
     if (typeof c !== "number") return c;
     cur = Math.min(c, mem);
+  }
+
+  // memtune limits (virDomainParseMemoryLimit): KiB, in libvirt's order
+  let memtune: XmlEl | undefined;
+  const mtIn = child(root, "memtune");
+  if (mtIn) {
+    const mk: XmlEl[] = [];
+    for (const n of ["hard_limit", "soft_limit", "min_guarantee", "swap_hard_limit"]) {
+      const e = child(mtIn, n);
+      if (!e) continue;
+      const k = parseMemoryEl(e, `./memtune/${n}[1]`);
+      if (typeof k !== "number") return k;
+      mk.push(el(n, { unit: "KiB" }, [String(k)]));
+    }
+    if (mk.length) memtune = el("memtune", {}, mk);
   }
 
   // vcpus
@@ -343,6 +375,9 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
       }
       // virDomainGraphicsDefFormat always states autoport for a VNC display on a port
       if (attrs.type === "vnc" && attrs.autoport === undefined && attrs.socket === undefined) attrs.autoport = attrs.port === "-1" ? "yes" : "no";
+      // the first address listen is mirrored in the legacy listen attribute
+      const addrListen = kids(d, "listen").find((l) => l.attrs.type === "address" && l.attrs.address);
+      if (addrListen?.attrs.address !== undefined && attrs.listen === undefined) attrs.listen = addrListen.attrs.address;
       let gk = d.children;
       if (!kids(d, "listen").length && ["vnc", "spice", "rdp"].includes(attrs.type ?? ""))
         gk = [...gk, el("listen", attrs.listen !== undefined ? { type: "address", address: attrs.listen } : { type: "address" })];
@@ -387,10 +422,12 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
     el("memory", { unit: "KiB" }, [String(mem)]),
     el("currentMemory", { unit: "KiB" }, [String(cur)]),
     el("vcpu", { placement: vcpuEl?.attrs.placement ?? "static", cpuset: vcpuEl?.attrs.cpuset, current: curv !== undefined ? String(curv) : undefined }, [String(maxv)]),
-    ...["maxMemory", "blkiotune", "memtune", "memoryBacking", "iothreads", "cputune", "numatune", "resource", "sysinfo", "bootloader", "bootloader_args"].flatMap((n) => kids(root, n)),
+    ...["maxMemory", "blkiotune"].flatMap((n) => kids(root, n)),
+    ...(memtune ? [memtune] : []),
+    ...["memoryBacking", "iothreads", "iothreadids", "cputune", "numatune", "resource", "sysinfo", "bootloader", "bootloader_args"].flatMap((n) => kids(root, n)),
     os,
     ...(features ? [features] : []),
-    ...kids(root, "cpu").slice(0, 1),
+    ...(cpuEl ? [cpuEl] : []),
     child(root, "clock") ?? el("clock", { offset: "utc" }),
     el("on_poweroff", {}, [childText(root, "on_poweroff")?.trim() || "destroy"]),
     el("on_reboot", {}, [childText(root, "on_reboot")?.trim() || "restart"]),
@@ -458,7 +495,7 @@ export function ifacesOf(d: XmlEl): IfaceInfo[] {
     return {
       type: k.attrs.type ?? "",
       mac: child(k, "mac")?.attrs.address ?? "",
-      source: s?.attrs.network ?? s?.attrs.bridge ?? s?.attrs.dev ?? s?.attrs.name ?? "",
+      source: s?.attrs.network ?? s?.attrs.bridge ?? s?.attrs.dev ?? s?.attrs.name ?? s?.attrs.path ?? "",
       model: child(k, "model")?.attrs.type,
       target: child(k, "target")?.attrs.dev,
     };
@@ -517,3 +554,22 @@ export function normalizeDevice(dev: XmlEl): XmlEl {
 }
 
 export { DEVICE_ORDER };
+
+/** Replace (or drop, with `undefined`) a top-level element, putting a new one where libvirt writes it. */
+export function setTop(d: XmlEl, name: string, e: XmlEl | undefined): XmlEl {
+  const rank = (n: string) => {
+    const i = TOP_ORDER.indexOf(n);
+    return i < 0 ? TOP_ORDER.length : i;
+  };
+  const ks = d.children.filter((k) => !(isEl(k) && k.name === name));
+  if (!e) return { ...d, children: ks };
+  let at = ks.length;
+  for (let i = 0; i < ks.length; i++) {
+    const k = ks[i]!;
+    if (isEl(k) && rank(k.name) > rank(name)) {
+      at = i;
+      break;
+    }
+  }
+  return { ...d, children: [...ks.slice(0, at), e, ...ks.slice(at)] };
+}

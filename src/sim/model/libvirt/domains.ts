@@ -223,7 +223,7 @@ export function affect(d: Domain, live: boolean, config: boolean): Affect | LvEr
   return { live: l, config: c };
 }
 
-function editConfig(d: Domain, fn: (def: XmlEl) => XmlEl) {
+export function editConfig(d: Domain, fn: (def: XmlEl) => XmlEl) {
   if (isActive(d)) d.newDef = fn(d.newDef ?? d.def);
   else d.def = fn(d.def);
 }

@@ -135,6 +135,14 @@ export function normalizePool(rootIn: XmlEl, o: { uuid: () => string }): XmlEl |
   // virStoragePoolDefParseXML's order: source host, source dir, source device, then the target path
   if (["netfs", "iscsi", "iscsi-direct", "rbd", "sheepdog", "gluster"].includes(type) && !kids(src, "host").length) return lvErr("XML_ERROR", "XML error: missing storage pool source host name");
   if ((type === "netfs" || type === "gluster") && !child(src, "dir")?.attrs.path) return lvErr("XML_ERROR", "XML error: missing storage pool source path");
+  // virStorageAdapterValidate for SCSI pools
+  if (type === "scsi") {
+    const ad = child(src, "adapter");
+    const at = ad?.attrs.type ?? (ad?.attrs.name !== undefined || ad?.attrs.parent !== undefined ? "scsi_host" : ad?.attrs.wwnn !== undefined ? "fc_host" : undefined);
+    if (!ad || !at) return lvErr("XML_ERROR", "XML error: missing storage pool source adapter");
+    if (at === "scsi_host" && ad.attrs.name === undefined && !child(ad, "parentaddr")) return lvErr("XML_ERROR", "XML error: Either 'name' or 'parent' must be specified for the 'scsi_host' adapter");
+    if (at === "fc_host" && (ad.attrs.wwnn === undefined || ad.attrs.wwpn === undefined)) return lvErr("XML_ERROR", "XML error: 'wwnn' and 'wwpn' must be specified for adapter type 'fchost'");
+  }
   if (["fs", "disk"].includes(type) && !kids(src, "device").length) return lvErr("XML_ERROR", "XML error: missing storage pool source device name");
   if (["dir", "fs", "netfs", "disk", "iscsi", "scsi", "mpath", "vstorage"].includes(type) && !path) return lvErr("XML_ERROR", "XML error: missing storage pool target path");
   const tgtKids: XmlEl[] = [];

@@ -221,7 +221,7 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
       const spec = volumeFromEl(vEl);
       if ("code" in spec) return spec;
       // testOpenVolumesForPool keeps a given path and key, defaulting them to pool path/name
-      const path = spec.path ?? `${poolPath(def) ?? ""}/${spec.name}`;
+      const path = spec.path ?? `${poolPath(def) ?? "(null)"}/${spec.name}`;
       const format = volFormatFor(def.attrs.type ?? "dir", spec.format);
       if (typeof format === "object") return format;
       const bfmt = spec.backing ? volFormatFor(def.attrs.type ?? "dir", spec.backing.format) : undefined;

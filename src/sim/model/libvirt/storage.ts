@@ -2,7 +2,7 @@
 // clone, delete, resize, wipe. Pools of real-host connections mirror directories of the host filesystem.
 import { basename, dirname, listDir, makeDir, removeNode, stat, writeFile, type Fs, type FileNode } from "../fs";
 import { newImage } from "../image";
-import { el, type XmlEl } from "./xml";
+import { child, childText, el, kids, type XmlEl } from "./xml";
 import { poolName, poolPath, poolType } from "./net-xml";
 import { lvErr, type LibvirtConn, type LvError, type Pool, type StoragePerms, type Volume } from "./types";
 
@@ -32,7 +32,73 @@ export function recomputePool(conn: LibvirtConn, p: Pool, diskBytes?: number): v
   }
 }
 
+/** virStoragePoolObjSourceFindDuplicate: another pool using the same storage source (by pool type). */
+export function sourceConflict(conn: LibvirtConn, def: XmlEl): Pool | undefined {
+  const src = (d: XmlEl) => child(d, "source");
+  const devs = (d: XmlEl) => kids(src(d), "device").map((x) => x.attrs.path ?? "");
+  const dir = (d: XmlEl) => child(src(d), "dir")?.attrs.path;
+  const sname = (d: XmlEl) => childText(src(d), "name");
+  const hosts = (d: XmlEl) => kids(src(d), "host");
+  // virStoragePoolSourceMatchSingleHost
+  const sameHost = (a: XmlEl, b: XmlEl) => {
+    const ha = hosts(a);
+    const hb = hosts(b);
+    if (ha.length !== 1 && hb.length !== 1) return false;
+    if (hb[0]?.attrs.port && ha[0]?.attrs.port !== hb[0].attrs.port) return false;
+    return ha[0]?.attrs.name === hb[0]?.attrs.name;
+  };
+  const t = poolType(def);
+  const deviceTypes = ["iscsi", "fs", "logical", "disk", "zfs"];
+  return conn.pools.find((p) => {
+    const o = p.def;
+    const ot = poolType(o);
+    if (poolName(o) === poolName(def)) return false;
+    switch (ot) {
+      case "dir":
+        return t === ot && poolPath(o) === poolPath(def);
+      case "gluster":
+        return t === ot && sname(o) === sname(def) && dir(o) === dir(def) && sameHost(o, def);
+      case "netfs":
+        return t === ot && dir(o) === dir(def) && sameHost(o, def);
+      case "scsi": {
+        if (t !== ot) return false;
+        const a = child(src(o), "adapter");
+        const b = child(src(def), "adapter");
+        const at = a?.attrs.type ?? (a?.attrs.name ? "scsi_host" : "fc_host");
+        const bt = b?.attrs.type ?? (b?.attrs.name ? "scsi_host" : "fc_host");
+        if (at === "fc_host" && bt === "fc_host") return a?.attrs.wwnn === b?.attrs.wwnn && a?.attrs.wwpn === b?.attrs.wwpn;
+        if (at === "scsi_host" && bt === "scsi_host") {
+          const num = (x: XmlEl | undefined) => /^(?:scsi_)?host(\d+)$/.exec(x?.attrs.name ?? "")?.[1];
+          return num(a) !== undefined && num(a) === num(b);
+        }
+        return false;
+      }
+      case "iscsi":
+      case "fs":
+      case "logical":
+      case "disk":
+      case "zfs": {
+        if (!deviceTypes.includes(t)) return false;
+        if ((ot === "iscsi") !== (t === "iscsi")) return false;
+        const dup = devs(o).some((x) => devs(def).includes(x));
+        if (ot === "iscsi") return dup && childText(child(src(o), "initiator"), "iqn") === childText(child(src(def), "initiator"), "iqn") && child(child(src(o), "initiator"), "iqn")?.attrs.name === child(child(src(def), "initiator"), "iqn")?.attrs.name;
+        return dup;
+      }
+      case "sheepdog":
+        return t === ot && sameHost(o, def);
+      case "mpath":
+        return t === ot;
+      case "vstorage":
+        return t === ot && sname(o) === sname(def);
+      default:
+        return false;
+    }
+  });
+}
+
 export function definePool(conn: LibvirtConn, def: XmlEl): Pool | LvError {
+  const clash = sourceConflict(conn, def);
+  if (clash) return lvErr("OPERATION_FAILED", `operation failed: Storage source conflict with pool: '${poolName(clash.def)}'`);
   const name = poolName(def);
   const uuid = (def.children[1] as XmlEl).children.join("");
   const byName = conn.pools.find((p) => poolName(p.def) === name);
@@ -156,7 +222,9 @@ export function volFormatFor(poolType: string, format: string | undefined): stri
 /** The type virStorageVolGetInfo reports: the test driver derives it from the pool type alone. */
 export function volInfoType(conn: LibvirtConn, p: Pool, v: Volume): string {
   if (conn.driver !== "test") return v.type;
-  return ["dir", "fs", "netfs"].includes(poolType(p.def)) ? "file" : "block";
+  // virStorageVolTypeForPool
+  const t = poolType(p.def);
+  return ["dir", "fs", "netfs", "vstorage"].includes(t) ? "file" : ["sheepdog", "iscsi-direct", "gluster", "rbd"].includes(t) ? "network" : "block";
 }
 
 export interface VolCreate {
@@ -174,7 +242,8 @@ export function createVolume(conn: LibvirtConn, p: Pool, spec: VolCreate, fs: Fs
   const fmt = conn.driver === "test" ? volFormatFor(poolType(p.def), spec.format) : (spec.format ?? "raw");
   if (typeof fmt === "object") return fmt;
   if (p.volumes.some((v) => v.name === spec.name)) return lvErr("OPERATION_FAILED", "operation failed: storage vol already exists");
-  const base = poolPath(p.def) ?? "";
+  // the test driver prints the pool target path with %s, NULL for pools without one
+  const base = poolPath(p.def) ?? (conn.driver === "test" ? "(null)" : "");
   const path = `${base}/${spec.name}`;
   const format = spec.format ?? "raw";
   let vol: Volume;

@@ -11,6 +11,8 @@ export interface XmlEl {
   block?: boolean;
   /** Kept as written (custom <metadata> content): dumped the way libxml2 dumps a node, whitespace included. */
   raw?: boolean;
+  /** Driver state that libvirt keeps beside the element and never formats (an IOThread's autofill flag). */
+  note?: string;
 }
 export type XmlNode = XmlEl | string;
 

@@ -9,6 +9,7 @@ import { HOST_HANDLERS } from "./host";
 import { EVENT_HANDLERS } from "./events";
 import { UNSUPPORTED_HANDLERS } from "./unsupported";
 import { MONITOR_HANDLERS } from "./monitor";
+import { TUNE_HANDLERS } from "./tune";
 import { qemuAgentCommand } from "../../qemu-system/agent";
 
 export const HANDLERS: Record<string, Handler> = {
@@ -21,5 +22,6 @@ export const HANDLERS: Record<string, Handler> = {
   ...HOST_HANDLERS,
   ...EVENT_HANDLERS,
   ...MONITOR_HANDLERS,
+  ...TUNE_HANDLERS,
   "qemu-agent-command": qemuAgentCommand,
 };

@@ -1,6 +1,5 @@
-// virsh's smaller monitoring and device commands: link state and bandwidth of NICs, disk errors and I/O
-// tuning, guest file systems and host name, graphical displays and consoles, and the tunables the test
-// driver reports (memtune, numatune, schedinfo, blkiotune). Outputs follow virsh's formats; values come
+// virsh's smaller monitoring and device commands: link state and bandwidth of NICs, disk errors, guest
+// file systems and host name, graphical displays and consoles. Outputs follow virsh's formats; values come
 // from the domain definition, or are the test driver's fixed answers.
 import * as D from "../../../model/libvirt/domains";
 import { disksOf } from "../../../model/libvirt/domain-xml";
@@ -32,7 +31,7 @@ function oneDef(v: Virsh, d: Domain, o: Opts): XmlEl | undefined {
   const f = affectFlags(v, o);
   if (!f) return undefined;
   if (f.live && f.config) {
-    v.lastError = lvErr("INVALID_ARG", "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
+    v.lastError = lvErr("INVALID_ARG", "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
     return undefined;
   }
   if (f.live && !D.isActive(d)) {
@@ -199,38 +198,6 @@ const domblkerror: Handler = (v, o) => {
   return true;
 };
 
-const IOTUNE = [
-  "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec", "write_iops_sec",
-  "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max", "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max",
-  "size_iops_sec", "group_name",
-  "total_bytes_sec_max_length", "read_bytes_sec_max_length", "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length", "write_iops_sec_max_length",
-];
-
-const blkdeviotune: Handler = (v, o) => {
-  const r = optDomain(v, o);
-  if (!r) return false;
-  const dev = o.raw("device")!;
-  const setting = IOTUNE.some((n) => o.has(n.replace(/_/g, "-")));
-  const fail = () => {
-    v.error(setting ? "Unable to change block I/O throttle" : "Unable to get block I/O throttle parameters");
-    return false;
-  };
-  const def = oneDef(v, r.dom, o);
-  if (!def) return fail();
-  const disk = kids(devices(def), "disk").find((k) => child(k, "target")?.attrs.dev === dev || [child(k, "source")?.attrs.file, child(k, "source")?.attrs.dev].includes(dev));
-  if (!disk) {
-    v.lastError = lvErr("INVALID_ARG", `invalid argument: disk '${dev}' was not found in the domain config`);
-    return fail();
-  }
-  if (setting) {
-    v.lastError = noSupport("virDomainSetBlockIoTune");
-    return fail();
-  }
-  const tune = child(disk, "iotune");
-  v.print(IOTUNE.map((n) => param(n, childText(tune, n)?.trim() ?? (n === "group_name" ? "" : "0"))).join(""));
-  return true;
-};
-
 const domfsinfo: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
@@ -344,75 +311,6 @@ const domcontrol: Handler = (v, o) => {
   v.print("ok\n");
   return true;
 };
-
-/** Read-only views of the tunables (setting them is not simulated). */
-function tunable(show: (v: Virsh, def: XmlEl) => string, setOpts: string[], api: string, fails: [string, string]): Handler {
-  return (v, o) => {
-    const r = optDomain(v, o);
-    if (!r) return false;
-    const setting = setOpts.some((n) => o.has(n));
-    const def = oneDef(v, r.dom, o);
-    if (!def || setting) {
-      if (setting && def) v.lastError = noSupport(api);
-      v.error(setting ? fails[1] : fails[0]);
-      return false;
-    }
-    v.print(show(v, def));
-    return true;
-  };
-}
-
-const memtune = tunable(
-  (_v, def) => {
-    const t = child(def, "memtune");
-    const val = (n: string) => {
-      const x = childText(t, n)?.trim();
-      return x === undefined ? "unlimited" : x;
-    };
-    return param("hard_limit", val("hard_limit")) + param("soft_limit", val("soft_limit")) + param("swap_hard_limit", val("swap_hard_limit"));
-  },
-  ["hard-limit", "soft-limit", "swap-hard-limit", "min-guarantee"],
-  "virDomainSetMemoryParameters",
-  ["Unable to get number of memory parameters", "Unable to change memory parameters"],
-);
-
-const numatune = tunable(
-  (_v, def) => {
-    const m = child(child(def, "numatune"), "memory");
-    return param("numa_mode", m?.attrs.mode ?? "strict") + param("numa_nodeset", m?.attrs.nodeset ?? "");
-  },
-  ["mode", "nodeset"],
-  "virDomainSetNumaParameters",
-  ["Unable to get number of memory parameters", "Unable to change numa parameters"],
-);
-
-const schedinfo: Handler = (v, o) => {
-  const r = optDomain(v, o);
-  if (!r) return false;
-  if (["weight", "cap", "set"].some((n) => o.has(n))) {
-    v.lastError = noSupport("virDomainSetSchedulerParametersFlags");
-    return false;
-  }
-  v.print(param("Scheduler", isTest(v) ? "fair" : "posix") + (isTest(v) ? param("weight", 50) : param("cpu_shares", 1024)));
-  return true;
-};
-
-const blkiotune = tunable(
-  (_v, def) => {
-    const t = child(def, "blkiotune");
-    return (
-      param("weight", childText(t, "weight")?.trim() ?? "0") +
-      param("device_weight", "") +
-      "device_read_iops_sec: \n" +
-      "device_write_iops_sec: \n" +
-      "device_read_bytes_sec: \n" +
-      "device_write_bytes_sec: \n"
-    );
-  },
-  ["weight", "device-weights", "device-read-iops-sec", "device-write-iops-sec", "device-read-bytes-sec", "device-write-bytes-sec"],
-  "virDomainSetBlkioParameters",
-  ["Unable to get number of blkio parameters", "Unable to change blkio parameters"],
-);
 
 const notRunning = () => lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running");
 
@@ -554,15 +452,10 @@ export const MONITOR_HANDLERS: Record<string, Handler> = {
   "domif-setlink": domifSetlink,
   domiftune,
   domblkerror,
-  blkdeviotune,
   domfsinfo,
   domhostname,
   domdisplay,
   vncdisplay,
   ttyconsole,
   domcontrol,
-  memtune,
-  numatune,
-  schedinfo,
-  blkiotune,
 };

@@ -202,6 +202,8 @@ function definePoolXml(v: Virsh, text: string, create: boolean, o: Opts): Pool |
   if ("code" in def) return def;
   return v.mutate((c, fs) => {
     if (create) {
+      const clash = S.sourceConflict(c, def);
+      if (clash) return lvErr("OPERATION_FAILED", `operation failed: Storage source conflict with pool: '${poolName(clash.def)}'`);
       const exists = c.pools.find((p) => poolName(p.def) === poolName(def));
       if (exists) return lvErr("OPERATION_FAILED", `operation failed: pool '${poolName(def)}' already exists with uuid ${exists.uuid}`);
     }
