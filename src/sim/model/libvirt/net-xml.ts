@@ -62,6 +62,10 @@ export function parseNetworkXml(xmlText: string, o: { driver: DriverKind; uuid: 
       const ipKids = kids(k).map((c) => (c.name === "dhcp" ? { ...c, children: orderBy(kids(c), ["range", "host", "bootp"]) } : c));
       // virNetworkIPDefFormat always writes an open/close pair
       out.push({ ...k, children: dhcp ? ipKids : k.children.filter((c) => typeof c !== "string" || c.trim() !== ""), block: true });
+    } else if (k.name === "portgroup") {
+      // virPortGroupDefFormat: name, default, then vlan, virtualport, bandwidth; always an open/close pair
+      const isDefault = (k.attrs.default ?? "").toLowerCase() === "yes";
+      out.push({ ...el("portgroup", { name: k.attrs.name, default: isDefault ? "yes" : undefined, trustGuestRxFilters: k.attrs.trustGuestRxFilters }, orderBy(kids(k).filter((x) => ["vlan", "virtualport", "bandwidth"].includes(x.name)), ["vlan", "virtualport", "bandwidth"])), block: true });
     } else out.push(k);
   }
   let bridge = out.find((k) => k.name === "bridge");

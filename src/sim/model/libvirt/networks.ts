@@ -357,7 +357,8 @@ function updateDnsSrv(def: XmlEl, command: string, item: XmlEl): XmlEl | LvError
 export function normalizePortgroup(e: XmlEl): XmlEl {
   const isDefault = (e.attrs.default ?? "").toLowerCase() === "yes";
   const ks = ["vlan", "virtualport", "bandwidth"].flatMap((n) => kids(e, n));
-  return el("portgroup", { name: e.attrs.name, default: isDefault ? "yes" : undefined, trustGuestRxFilters: e.attrs.trustGuestRxFilters }, ks);
+  // virPortGroupDefFormat writes the closing tag even for an empty portgroup
+  return { ...el("portgroup", { name: e.attrs.name, default: isDefault ? "yes" : undefined, trustGuestRxFilters: e.attrs.trustGuestRxFilters }, ks), block: true };
 }
 
 function updatePortgroup(def: XmlEl, command: string, item: XmlEl): XmlEl | LvError {

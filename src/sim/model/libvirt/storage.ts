@@ -241,6 +241,13 @@ export function createVolume(conn: LibvirtConn, p: Pool, spec: VolCreate, fs: Fs
   if (!p.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(p.def)}' is not active`);
   const fmt = conn.driver === "test" ? volFormatFor(poolType(p.def), spec.format) : (spec.format ?? "raw");
   if (typeof fmt === "object") return fmt;
+  // virStorageVolDefParseXML reads the backing store's format (defaulting like the volume's own) while parsing
+  let backing = spec.backing;
+  if (backing && conn.driver === "test") {
+    const bfmt = volFormatFor(poolType(p.def), backing.format);
+    if (typeof bfmt === "object") return bfmt;
+    backing = { path: backing.path, ...(bfmt ? { format: bfmt } : {}), ...(backing.perms ? { perms: backing.perms } : {}) };
+  }
   if (p.volumes.some((v) => v.name === spec.name)) return lvErr("OPERATION_FAILED", "operation failed: storage vol already exists");
   // the test driver prints the pool target path with %s, NULL for pools without one
   const base = poolPath(p.def) ?? (conn.driver === "test" ? "(null)" : "");
@@ -250,13 +257,6 @@ export function createVolume(conn: LibvirtConn, p: Pool, spec: VolCreate, fs: Fs
   if (conn.driver === "test") {
     const alloc = spec.allocation ?? spec.capacity;
     if (p.allocation + alloc > p.capacity) return lvErr("INTERNAL_ERROR", `internal error: Not enough free space in pool for volume '${spec.name}'`);
-    // the backing store's format defaults like the volume's own (raw, or none in a disk pool)
-    let backing = spec.backing;
-    if (backing) {
-      const bfmt = volFormatFor(poolType(p.def), backing.format);
-      if (typeof bfmt === "object") return bfmt;
-      backing = { path: backing.path, ...(bfmt ? { format: bfmt } : {}), ...(backing.perms ? { perms: backing.perms } : {}) };
-    }
     vol = { name: spec.name, path, type: spec.type ?? "file", capacity: spec.capacity, allocation: alloc, ...(fmt ? { format: fmt } : {}), ...(backing ? { backing } : {}), ...(spec.perms ? { perms: spec.perms } : {}) };
   } else {
     const img = newImage(format === "iso" ? "raw" : format, spec.capacity, spec.backing ? { backingFile: spec.backing.path, ...(spec.backing.format ? { backingFormat: spec.backing.format } : {}) } : {});

@@ -326,6 +326,18 @@ const netPortList: Handler = (v, o) => {
   return true;
 };
 
+/**
+ * net-port-dumpxml / net-port-delete: the port is looked up by UUID, which no simulated driver keeps ports for.
+ * virsh 9.0 prints its message and still reports success when a lookup fails (cmdNetworkPort* start with
+ * ret = true).
+ */
+const netPortByUuid: Handler = (v, o) => {
+  const r = optNetwork(v, o);
+  if (r) v.error(`failed to get network port '${o.raw("port") ?? ""}'`);
+  v.lastError = undefined;
+  return true;
+};
+
 // ---------------------------------------------------------------- nwfilters
 
 function optFilter(v: Virsh, o: Opts) {
@@ -432,6 +444,8 @@ export const NETWORK_HANDLERS: Record<string, Handler> = {
   "net-dhcp-leases": netDhcpLeases,
   "net-edit": netEdit,
   "net-port-list": netPortList,
+  "net-port-dumpxml": netPortByUuid,
+  "net-port-delete": netPortByUuid,
   "nwfilter-list": nwfilterList,
   "nwfilter-dumpxml": nwfilterDumpxml,
   "nwfilter-define": nwfilterDefine,

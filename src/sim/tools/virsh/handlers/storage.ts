@@ -601,7 +601,8 @@ const volWipe: Handler = (v, o) => {
     return false;
   }
   if (isTest(v)) {
-    v.lastError = noSupport("virStorageVolWipe");
+    // cmdVolWipe calls virStorageVolWipePattern and falls back to virStorageVolWipe for the zero algorithm only
+    v.lastError = noSupport(alg === undefined || alg === "zero" ? "virStorageVolWipe" : "virStorageVolWipePattern");
     v.error(`Failed to wipe vol ${r.name}`);
     return false;
   }
