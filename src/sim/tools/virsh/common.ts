@@ -232,6 +232,15 @@ export function parseSize(v: Virsh, text: string): number | null {
 
 /** An API the connection's driver does not implement. */
 export const noSupport = (api: string): LvError => lvErr("NO_SUPPORT", `this function is not supported by the connection driver: ${api}`);
+/**
+ * libvirt's public entry points refuse a change on a read-only connection before the driver sees it: true (with
+ * the error recorded) when `api` must not run.
+ */
+export function readonlyDenies(v: Virsh, api: string): boolean {
+  if (!v.readonly) return false;
+  v.lastError = lvErr("OPERATION_DENIED", `operation forbidden: read only access prevents ${api}`);
+  return true;
+}
 export const unsupportedFlags = (flags: number, fn: string): LvError => lvErr("INVALID_ARG", `unsupported flags (0x${flags.toString(16)}) in function ${fn}`);
 
 /** VSH_EXCLUSIVE_OPTIONS: prints virsh's message and returns false when both are given. */

@@ -292,6 +292,7 @@ export const virshTool: Tool = {
             return result(v, 1);
           }
           v.keepaliveForced = true;
+          if (ev.key === "k") v.keepaliveInterval = Number(ev.arg);
           break;
         }
         case "q":

@@ -19,6 +19,8 @@ export class Virsh {
   debug = 3;
   /** -k/-K given: the connection must support keepalive (the test driver does not). */
   keepaliveForced = false;
+  /** -k: seconds between keepalive messages (virsh's default 5; 0 disables keepalive). */
+  keepaliveInterval = 5;
   /** The error a failed libvirt call left (vshReportError prints it when the command fails). */
   lastError: LvError | undefined;
   uri: string | undefined;
@@ -75,12 +77,13 @@ export class Virsh {
   connect(uri: string): LvError | undefined {
     const r = resolveUri(this.world, this.ctx.host, uri);
     if ("code" in r) return r;
-    if (this.keepaliveForced && r.conn.driver === "test") {
+    // virshConnect asks for keepalive only with a positive interval (-k 0 turns it off)
+    if (this.keepaliveForced && this.keepaliveInterval > 0 && r.conn.driver === "test") {
       this.error("Cannot setup keepalive on connection as requested, disconnecting");
       return { code: "NO_SUPPORT", message: "this function is not supported by the connection driver: virConnectSetKeepAlive" };
     }
     // the test driver has no keepalive: virsh notes it and carries on
-    if (r.conn.driver === "test") this.debugMsg(1, "Failed to setup keepalive on connection\n");
+    if (r.conn.driver === "test" && this.keepaliveInterval > 0) this.debugMsg(1, "Failed to setup keepalive on connection\n");
     this.res = r;
     this.uri = uri;
     this.local = r.kind === "local" ? r.conn : undefined;

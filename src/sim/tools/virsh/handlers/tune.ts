@@ -7,7 +7,7 @@ import { curVcpus, setTop } from "../../../model/libvirt/domain-xml";
 import { lvErr, type Domain, type LvError } from "../../../model/libvirt/types";
 import { scaleInteger } from "../../../model/libvirt/units";
 import { child, childText, el, isEl, kids, text, type XmlEl } from "../../../model/libvirt/xml";
-import { affectFlags, optDomain, optNum, optScaled, optStr, unsupportedFlags, type Handler } from "../common";
+import { affectFlags, optDomain, readonlyDenies, optNum, optScaled, optStr, unsupportedFlags, type Handler } from "../common";
 import { formatCpuList, parseCpuList, table } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
@@ -24,7 +24,7 @@ const noPersistent = () => lvErr("OPERATION_INVALID", "Requested operation is no
 type Which = "live" | "config";
 
 /** virDomainObjGetOneDefState: the one definition --live/--config/--current select. */
-function oneDef(d: Domain, f: { live: boolean; config: boolean }): Which | LvError {
+export function oneDef(d: Domain, f: { live: boolean; config: boolean }): Which | LvError {
   if (f.live && f.config) return flagsClash();
   if (!f.live && !f.config) return D.isActive(d) ? "live" : "config";
   if (f.live && !D.isActive(d)) return notRunning();
@@ -33,7 +33,7 @@ function oneDef(d: Domain, f: { live: boolean; config: boolean }): Which | LvErr
 }
 
 /** virDomainObjGetDefs: both definitions an edit with --live and --config touches. */
-function bothDefs(d: Domain, f: { live: boolean; config: boolean }): Which[] | LvError {
+export function bothDefs(d: Domain, f: { live: boolean; config: boolean }): Which[] | LvError {
   let live = f.live;
   let config = f.config;
   if (!live && !config) {
@@ -45,9 +45,9 @@ function bothDefs(d: Domain, f: { live: boolean; config: boolean }): Which[] | L
   return [...(live ? (["live"] as Which[]) : []), ...(config ? (["config"] as Which[]) : [])];
 }
 
-const defOf = (d: Domain, w: Which) => (w === "live" || !D.isActive(d) ? d.def : D.persistentDef(d));
+export const defOf = (d: Domain, w: Which) => (w === "live" || !D.isActive(d) ? d.def : D.persistentDef(d));
 
-function putDef(d: Domain, w: Which, fn: (def: XmlEl) => XmlEl) {
+export function putDef(d: Domain, w: Which, fn: (def: XmlEl) => XmlEl) {
   if (w === "live" && D.isActive(d)) d.def = fn(d.def);
   else D.editConfig(d, fn);
 }
@@ -128,6 +128,7 @@ const memtune: Handler = (v, o) => {
     v.error("Unable to change memory parameters");
     return false;
   };
+  if (readonlyDenies(v, "virDomainSetMemoryParameters")) return fail(v.lastError!);
   if (isTest(v)) {
     // virTypedParamsValidate: the test driver knows three limits
     const bad = sets.find(([k]) => k === "min_guarantee");
@@ -257,7 +258,7 @@ const blkiotune: Handler = (v, o) => {
     v.print(s);
     return true;
   }
-  const w = oneDef(d, f);
+  const w = readonlyDenies(v, "virDomainSetBlkioParameters") ? v.lastError! : oneDef(d, f);
   if (typeof w !== "string") {
     v.lastError = w;
     v.error("Unable to change blkio parameters");
@@ -369,6 +370,7 @@ const numatune: Handler = (v, o) => {
     v.error("Unable to change numa parameters");
     return false;
   };
+  if (readonlyDenies(v, "virDomainSetNumaParameters")) return fail(v.lastError!);
   const w = oneDef(d, f);
   if (typeof w !== "string") return fail(w);
   // testDomainSetNumaParameters takes the nodeset before the mode (virsh's order)
@@ -472,6 +474,7 @@ const blkdeviotune: Handler = (v, o) => {
     v.error("Unable to change block I/O throttle");
     return false;
   };
+  if (readonlyDenies(v, "virDomainSetBlockIoTune")) return fail(v.lastError!);
   const w = oneDef(d, f);
   if (typeof w !== "string") return fail(w);
   const disk = diskByName(defOf(d, w), key);
@@ -554,6 +557,7 @@ const schedinfo: Handler = (v, o) => {
     const dup = updates.find((u, i) => updates.indexOf(u) !== i)!;
     return v.fail(lvErr("INVALID_ARG", `invalid argument: parameter '${dup}' occurs multiple times`));
   }
+  if (updates.length && readonlyDenies(v, f.live || f.config || o.has("current") ? "virDomainSetSchedulerParametersFlags" : "virDomainSetSchedulerParameters")) return false;
   // the test driver accepts the weight and keeps it nowhere
   v.print(test ? param("weight", 50) : param("cpu_shares", 1024));
   return true;
@@ -567,7 +571,7 @@ interface IOThread {
   pin?: string;
 }
 
-function iothreadsOf(def: XmlEl): IOThread[] {
+export function iothreadsOf(def: XmlEl): IOThread[] {
   const ids = kids(child(def, "iothreadids"), "iothread");
   const pins = kids(child(def, "cputune"), "iothreadpin");
   const pinOf = (id: number) => pins.find((p) => Number(p.attrs.iothread) === id)?.attrs.cpuset;
@@ -634,6 +638,7 @@ function changeIothread(add: boolean): Handler {
     const id = iothreadId(v, o, "id");
     if (id === undefined) return false;
     const d = r.dom;
+    if (readonlyDenies(v, add ? "virDomainAddIOThread" : "virDomainDelIOThread")) return false;
     const ws = bothDefs(d, f);
     if (!Array.isArray(ws)) return v.fail(ws);
     for (const w of ws) {
@@ -686,6 +691,7 @@ const iothreadpin: Handler = (v, o) => {
     set = parsed;
   }
   const d = r.dom;
+  if (readonlyDenies(v, "virDomainPinIOThread")) return false;
   const ws = bothDefs(d, f);
   if (!Array.isArray(ws)) return v.fail(ws);
   for (const w of ws) if (!iothreadsOf(defOf(d, w)).some((t) => t.id === id)) return v.fail(lvErr("INVALID_ARG", `invalid argument: iothreadid ${id} not found`));
@@ -715,6 +721,7 @@ const iothreadset: Handler = (v, o) => {
     return false;
   }
   const d = r.dom;
+  if (readonlyDenies(v, "virDomainSetIOThreadParams")) return false;
   // testDomainSetIOThreadParams works on the running domain only
   if (isTest(v) && f.config) return v.fail(unsupportedFlags(2 | (f.live ? 1 : 0), "testDomainSetIOThreadParams"));
   const w = oneDef(d, f);
