@@ -305,7 +305,7 @@ export function createSnapshot(d: Domain, s: Omit<Snapshot, "parent" | "state" |
  * The definition a snapshot keeps (virDomainDefCopy): formatting and re-parsing drops the implicit PS/2
  * keyboard that x86 guests carry.
  */
-function copyForSnapshot(def: XmlEl): XmlEl {
+export function copyForSnapshot(def: XmlEl): XmlEl {
   return {
     ...def,
     children: def.children.map((c) =>

@@ -24,7 +24,10 @@ export interface Snapshot {
   /** Epoch seconds. */
   creationTime: number;
   memory: "no" | "internal" | "external";
-  disks: { name: string; snapshot: string }[];
+  /** The memory image of an external memory snapshot. */
+  memoryFile?: string;
+  /** Per disk target; external ones name their overlay file. */
+  disks: { name: string; snapshot: string; file?: string }[];
   /** The domain definition captured with the snapshot. */
   domain?: XmlEl;
 }
@@ -56,6 +59,24 @@ export interface Domain {
   liveVcpus?: number;
   /** World clock (ms) when the domain last started; for CPU time. */
   startedAt?: number;
+  /** The test driver's guest file systems / and /boot frozen by domfsfreeze (kept across restarts, as the driver does). */
+  frozen?: [boolean, boolean];
+  /** Checkpoints in creation order. */
+  checkpoints?: Checkpoint[];
+  currentCheckpoint?: string;
+}
+
+/** A domain checkpoint (virDomainCheckpointDef): disks are tracked by bitmaps from this point on. */
+export interface Checkpoint {
+  name: string;
+  description?: string;
+  parent?: string;
+  /** Epoch seconds. */
+  creationTime: number;
+  /** Per disk target: checkpoint type ("bitmap", "no", or "default" when written so) and the bitmap name. */
+  disks: { name: string; checkpoint: string; bitmap?: string }[];
+  /** The domain definition at the time, formatted inside the checkpoint XML. */
+  domain?: XmlEl;
 }
 
 export interface Network {

@@ -116,3 +116,30 @@ export const caseSort = (a: string, b: string) => {
   const y = b.toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
 };
+
+/**
+ * vshTreePrint from every root (an item without a parent): "+- " before children, a "|" line above a family,
+ * "|" continuing down a list of siblings, and a blank-padded line after the last leaf of a list.
+ */
+export function treePrint(names: string[], parentOf: (name: string) => string | undefined): string {
+  let out = "";
+  const walk = (i: number, last: number, root: boolean, indent: string) => {
+    const name = names[i]!;
+    out += `${indent}${root ? "" : "+- "}${name}\n`;
+    let ind = indent;
+    if (!root) ind += (i === last ? " " : "|") + " ";
+    let nextLast = -1;
+    names.forEach((n, j) => {
+      if (parentOf(n) === name) nextLast = j;
+    });
+    if (nextLast !== -1) out += `${ind}  |\n`;
+    names.forEach((n, j) => {
+      if (parentOf(n) === name) walk(j, nextLast, false, ind + "  ");
+    });
+    if (nextLast === -1 && i === last) out += `${ind}\n`;
+  };
+  names.forEach((n, i) => {
+    if (parentOf(n) === undefined) walk(i, i, true, "");
+  });
+  return out;
+}

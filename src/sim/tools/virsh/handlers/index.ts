@@ -10,6 +10,8 @@ import { EVENT_HANDLERS } from "./events";
 import { UNSUPPORTED_HANDLERS } from "./unsupported";
 import { MONITOR_HANDLERS } from "./monitor";
 import { TUNE_HANDLERS } from "./tune";
+import { GUEST_HANDLERS } from "./guest";
+import { CHECKPOINT_HANDLERS } from "./checkpoint";
 import { qemuAgentCommand } from "../../qemu-system/agent";
 
 export const HANDLERS: Record<string, Handler> = {
@@ -23,5 +25,7 @@ export const HANDLERS: Record<string, Handler> = {
   ...EVENT_HANDLERS,
   ...MONITOR_HANDLERS,
   ...TUNE_HANDLERS,
+  ...GUEST_HANDLERS,
+  ...CHECKPOINT_HANDLERS,
   "qemu-agent-command": qemuAgentCommand,
 };

@@ -2,7 +2,7 @@
 // revert, delete.
 import * as D from "../../../model/libvirt/domains";
 import { disksOf } from "../../../model/libvirt/domain-xml";
-import { lvErr, type Domain, type Snapshot } from "../../../model/libvirt/types";
+import { lvErr, type Domain, type LvError, type Snapshot } from "../../../model/libvirt/types";
 import { child, childText, el, formatXml, kids, parseXml, stripWs, syntaxErrorText, type XmlEl } from "../../../model/libvirt/xml";
 import { newImage } from "../../../model/image";
 import { exclusive, optDomain, optStr, readXmlFile, unsupportedFlags, type Handler } from "../common";
@@ -21,8 +21,8 @@ export function snapshotXml(d: Domain, s: Snapshot): XmlEl {
   if (s.state !== "nostate") ks.push(el("state", {}, [s.state]));
   if (s.parent) ks.push(el("parent", {}, [el("name", {}, [s.parent])]));
   ks.push(el("creationTime", {}, [String(s.creationTime)]));
-  ks.push(el("memory", { snapshot: s.memory }));
-  if (s.disks.length) ks.push(el("disks", {}, s.disks.map((k) => el("disk", { name: k.name, snapshot: k.snapshot }))));
+  ks.push(el("memory", { snapshot: s.memory, file: s.memoryFile }));
+  if (s.disks.length) ks.push(el("disks", {}, s.disks.map((k) => (k.file !== undefined ? el("disk", { name: k.name, snapshot: k.snapshot, type: "file" }, [el("source", { file: k.file })]) : el("disk", { name: k.name, snapshot: k.snapshot })))));
   if (s.domain) ks.push({ ...s.domain, attrs: { type: s.domain.attrs.type! } });
   return el("domainsnapshot", {}, ks);
 }
@@ -41,6 +41,7 @@ function createFromXml(v: Virsh, dom: Domain, xmlText: string, flags: number, fr
     const bad = flags & (FLAG["no-metadata"] | FLAG["disk-only"] | FLAG["reuse-external"]);
     if (bad) return v.fail(unsupportedFlags(bad, "testDomainSnapshotCreateXML"));
   }
+  if (dom.checkpoints?.length) return v.fail(lvErr("OPERATION_UNSUPPORTED", "Operation not supported: cannot create snapshot while checkpoint exists"));
   if (flags & FLAG.halt && !dom.persistent) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot halt after transient domain snapshot"));
   const p = parseXml(xmlText);
   if ("error" in p) return v.fail(lvErr("XML_DETAIL", syntaxErrorText(p.error, "(domain_snapshot)")));
@@ -72,6 +73,14 @@ function createFromXml(v: Virsh, dom: Domain, xmlText: string, flags: number, fr
     v.mutateDomain(dom, (d) => D.redefineSnapshot(d, snap, !!(flags & FLAG.current)));
     v.printExtra(from !== undefined ? `Domain snapshot ${name} created from '${from}'` : `Domain snapshot ${name} created`);
     return true;
+  }
+  const memExternal = memAttr === "external" || (memAttr === undefined && child(root, "memory")?.attrs.file !== undefined);
+  let externalDisks: Snapshot["disks"] | undefined;
+  if (isTest(v) && memExternal && !diskOnly) {
+    // testDomainSnapshotAlignDisks: an external memory image makes external the default for every disk
+    const r = externalAlign(v, dom, kids(child(root, "disks"), "disk"), name);
+    if ("code" in r) return v.fail(r);
+    externalDisks = r;
   }
   const specDisks = kids(child(root, "disks"), "disk").map((k) => ({ name: k.attrs.name ?? "", snapshot: k.attrs.snapshot ?? (diskOnly ? "external" : "internal") }));
   if (isTest(v) && specDisks.length) {
@@ -124,14 +133,59 @@ function createFromXml(v: Virsh, dom: Domain, xmlText: string, flags: number, fr
       } else d.def = def;
       return snap;
     }
-    const snap = D.createSnapshot(d, { name, ...(description !== undefined ? { description } : {}), creationTime: now, memory: "internal", ...(specDisks.length ? { disks: mergeDisks(d, specDisks) } : {}), halt: !!(flags & FLAG.halt) }, c);
+    const snap = D.createSnapshot(d, { name, ...(description !== undefined ? { description } : {}), creationTime: now, memory: "internal", ...(externalDisks ? { disks: externalDisks } : specDisks.length ? { disks: mergeDisks(d, specDisks) } : {}), halt: !!(flags & FLAG.halt) }, c);
     if ("code" in snap) return snap;
+    if (externalDisks) {
+      snap.memory = "external";
+      snap.memoryFile = child(root, "memory")?.attrs.file;
+    }
     if (fs) syncImageSnapshots(fs, d, now);
     return snap;
   });
   if ("code" in res) return v.fail(res);
   v.printExtra(from !== undefined ? `Domain snapshot ${name} created from '${from}'` : `Domain snapshot ${name} created`);
   return true;
+}
+
+/**
+ * virDomainSnapshotAlignDisks with external as the default, then virDomainSnapshotDefAssignExternalNames: a disk
+ * without a file of its own gets SOURCE-without-suffix.NAME, which needs its source to be a regular file.
+ */
+function externalAlign(v: Virsh, dom: Domain, spec: XmlEl[], name: string): Snapshot["disks"] | LvError {
+  const disks = disksOf(dom.def);
+  const devs = kids(child(dom.def, "devices"), "disk");
+  if (spec.length > disks.length) return lvErr("CONFIG_UNSUPPORTED", "unsupported configuration: too many disk snapshot requests for domain");
+  const asked = new Map<string, XmlEl>();
+  for (const sd of spec) {
+    const nm = sd.attrs.name ?? "";
+    const k = disks.find((x) => x.target === nm) ?? disks.find((x) => x.source === nm);
+    if (!k) return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: no disk named '${nm}'`);
+    if (asked.has(k.target)) return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: disk '${nm}' specified twice`);
+    asked.set(k.target, sd);
+  }
+  const out: Snapshot["disks"] = [];
+  for (const [i, k] of disks.entries()) {
+    const sd = asked.get(k.target);
+    const own = devs[i]?.attrs.snapshot;
+    const mode = sd?.attrs.snapshot && sd.attrs.snapshot !== "default" ? sd.attrs.snapshot : !sd && k.source === undefined ? "no" : own && own !== "default" ? own : "external";
+    const given = child(sd, "source")?.attrs.file;
+    let file = given;
+    if (mode === "external" && file === undefined) {
+      const type = sd?.attrs.type ?? "file";
+      if (type !== "file") return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: cannot generate external snapshot name for disk '${k.target}' on a '${type}' device`);
+      // the source path as the domain has it: volumes have none until translated
+      const orig = k.type === "volume" ? undefined : k.source;
+      if (orig === undefined) return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: cannot generate external snapshot name for disk '${k.target}' without source`);
+      const node = v.fs[v.absPath(orig)];
+      if (!node || node.kind !== "file") return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: source for disk '${k.target}' is not a regular file; refusing to generate external snapshot name`);
+      const dot = orig.lastIndexOf(".");
+      file = `${dot >= 0 && !orig.slice(dot).includes("/") ? orig.slice(0, dot) : orig}.${name}`;
+      const clash = out.find((x) => x.file === file);
+      if (clash) return lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: cannot generate external snapshot name for disk '${k.target}': collision with disk '${clash.name}'`);
+    }
+    out.push({ name: k.target, snapshot: mode, ...(mode === "external" && file !== undefined ? { file } : {}) });
+  }
+  return out;
 }
 
 function mergeDisks(d: Domain, spec: Snapshot["disks"]): Snapshot["disks"] {
