@@ -240,8 +240,9 @@ const checkpointList: Handler = (v, o) => {
     list = list.filter((c) => under.has(c.name));
   } else if (o.has("roots")) list = list.filter((c) => !c.parent);
   const hasKids = (c: Checkpoint) => C.checkpointChildren(d, c.name).length > 0;
-  // both leaf filters together filter nothing
-  if (o.has("leaves") !== o.has("no-leaves")) list = list.filter((c) => (o.has("leaves") ? !hasKids(c) : hasKids(c)));
+  // each leaf filter drops what the other keeps: both together leave nothing
+  if (o.has("leaves")) list = list.filter((c) => !hasKids(c));
+  if (o.has("no-leaves")) list = list.filter(hasKids);
   if (tree && start) list = [...list, start];
   if (!o.has("topological")) list = [...list].sort((a, b) => caseSort(a.name, b.name));
   if (tree) {
@@ -271,7 +272,7 @@ const checkpointDelete: Handler = (v, o) => {
     return false;
   };
   if (readonlyDenies(v, "virDomainCheckpointDelete")) return fail(v.lastError!);
-  if (o.has("children") && childrenOnly) return fail(lvErr("INVALID_ARG", "invalid argument: Flags 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN' and 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY' are mutually exclusive"));
+  if (o.has("children") && childrenOnly) return fail(lvErr("INVALID_ARG", "Flags 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN' and 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY' are mutually exclusive"));
   const e = v.mutateDomain(r.dom, (d) => C.deleteCheckpoint(d, c.name, { children: o.has("children"), childrenOnly }));
   if (e) return fail(e);
   v.printExtra(childrenOnly ? `Domain checkpoint ${c.name} children deleted\n` : `Domain checkpoint ${c.name} deleted\n`);
