@@ -147,6 +147,15 @@ describe("drills from the command line", () => {
     const list = JSON.parse(lpic3(["drill", "list", "--json"]).stdout);
     expect(list.drills.length).toBeGreaterThan(0);
     expect(list.drills[0]).toMatchObject({ id: expect.any(String), objective: expect.any(String), tool: expect.any(String), fixture: expect.any(String), answer: expect.any(String) });
+    const xl = JSON.parse(lpic3(["drill", "list", "--json", "--tool", "xl"]).stdout);
+    expect(xl.drills.length).toBe(list.drills.filter((d: { tool: string }) => d.tool === "xl").length);
+    expect(new Set(xl.drills.map((d: { tool: string }) => d.tool))).toEqual(new Set(["xl"]));
+    const both = JSON.parse(lpic3(["drill", "list", "--json", "-t", "qemu-img", "-t", "xl", "-o", "351.5"]).stdout);
+    expect(both.drills.length).toBeGreaterThan(0);
+    for (const d of both.drills) expect(["qemu-img/351.5", "xl/351.5"]).toContain(`${d.tool}/${d.objective}`);
+    const unknown = lpic3(["drill", "list", "--tool", "qemu-io"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown tool 'qemu-io'");
     const ok = lpic3(["drill", "grade", "--item", "virsh-autostart", "--answer", "virsh autostart --domain web", "--json"]);
     expect(JSON.parse(ok.stdout)).toMatchObject({ correct: true, reason: expect.any(String) });
     const bad = lpic3(["drill", "grade", "--item", "virsh-autostart", "--answer", "virsh autostart db", "--json"]);

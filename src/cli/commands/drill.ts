@@ -46,10 +46,18 @@ export function registerDrill(program: Command, term: Terminal) {
     .command("list")
     .description("list drill items")
     .option("--json", "print JSON")
-    .option("-t, --tool <tool>", "only one tool")
-    .action(async (opts: { json?: boolean; tool?: string }) => {
+    .option("-t, --tool <tool>", "only drills for a tool; repeatable", collect)
+    .option("-o, --objective <id>", "only drills of an objective; repeatable", collect)
+    .action(async (_o: unknown, cmd: Command) => {
+      // `drill` itself has --tool and --objective, and commander gives them to the parent wherever they stand
+      const opts = cmd.optsWithGlobals<{ json?: boolean; tool?: string[]; objective?: string[] }>();
       const { drillList } = await import("../../app/drill");
-      const items = drillList().filter((d) => !opts.tool || d.tool === opts.tool);
+      const all = drillList();
+      const tools = new Set<string>(all.map((d) => d.tool));
+      for (const t of opts.tool ?? []) if (!tools.has(t)) throw usageError(`unknown tool '${t}': drills exist for ${[...tools].sort().join(", ")}`);
+      const objectives = new Set(all.map((d) => d.objective));
+      for (const x of opts.objective ?? []) if (!objectives.has(x)) throw usageError(`no drills for objective '${x}': drills exist for ${[...objectives].sort().join(", ")}`);
+      const items = all.filter((d) => (!opts.tool?.length || opts.tool.includes(d.tool)) && (!opts.objective?.length || opts.objective.includes(d.objective)));
       if (opts.json) {
         term.out(JSON.stringify({ drills: items.map((d) => ({ id: d.id, objective: d.objective, tool: d.tool, fixture: d.fixture, task: d.task, answer: d.answer })) }) + "\n");
         return;
