@@ -47,6 +47,9 @@ export function markdownToText(md: string): string {
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/[*`>#|]+|(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, " ")
     .replace(/\s+/g, " ")
+    // markup gone, no space is left before closing punctuation or after an opening bracket ("the overlay, refers")
+    .replace(/ (?=[,.;:!?)\]])/g, "")
+    .replace(/([(\[]) /g, "$1")
     .trim();
 }
 

@@ -74,6 +74,18 @@ describe("lpic3 foundation", () => {
     expect(plain.stdout).toMatch(/\[libvirt\]/i);
     expect(lpic3(["search", "zzzyxqq"]).status).toBe(1);
   });
+
+  it.each([
+    ["backing file", "351.5"],
+    ["xenstore", "351.2"],
+    ["seccomp", "352.1"],
+    ["cloud-localds", "353.3"],
+    ["forwarded_port", "353.4"],
+  ])("search %s finds the note section of %s first among notes", (query, objective) => {
+    const j = JSON.parse(lpic3(["search", "--json", query]).stdout);
+    const notes = j.results.filter((r: { kind: string }) => r.kind === "note");
+    expect(notes[0].objective).toBe(objective);
+  });
 });
 
 describe("lpic3 content check", () => {
