@@ -281,20 +281,41 @@ export function deleteVolume(conn: LibvirtConn, p: Pool, v: Volume, fs: Fs | und
   recomputePool(conn, p);
 }
 
-export function resizeVolume(conn: LibvirtConn, p: Pool, v: Volume, capacity: number, o: { shrink: boolean; allocate: boolean }, fs: Fs | undefined): LvError | void {
+/** storageVolResize's checks before the backend runs (capacity, shrink flag, allocation, pool space). */
+export function checkResize(p: Pool, v: Volume, capacity: number, o: { shrink: boolean; allocate: boolean }): LvError | void {
   if (capacity < v.capacity && !o.shrink) return lvErr("INVALID_ARG", "invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified");
   if (capacity < v.allocation && o.shrink && v.format !== "raw") return lvErr("INVALID_ARG", "invalid argument: Can't shrink capacity below current allocation");
   if (capacity - v.allocation > p.available && o.allocate) return lvErr("OPERATION_FAILED", "operation failed: Not enough space left in storage pool");
+}
+
+/**
+ * Whether a local pool resizes this volume by running `qemu-img resize` (storageBackendVolResizeLocal: every
+ * format but raw), rather than truncating or extending the file itself.
+ */
+export const resizedByQemuImg = (conn: LibvirtConn, v: Volume): boolean => conn.driver !== "test" && conn.files && v.format !== "raw" && v.format !== undefined;
+
+/** The volume as its file now is, after qemu-img changed the image (virStorageBackendVolRefreshLocal). */
+export function volumeResized(conn: LibvirtConn, p: Pool, v: Volume, fs: Fs | undefined): void {
+  const node = fs ? stat(fs, v.path) : undefined;
+  if (node?.kind === "file" && node.image) {
+    v.capacity = node.image.virtualSize;
+    v.allocation = node.image.allocated;
+  }
+  recomputePool(conn, p);
+}
+
+/** A raw volume resized by virFileResize (or any volume of a driver without files): the file gets the new size. */
+export function resizeVolume(conn: LibvirtConn, p: Pool, v: Volume, capacity: number, o: { shrink: boolean; allocate: boolean }, fs: Fs | undefined): LvError | void {
+  const bad = checkResize(p, v, capacity, o);
+  if (bad) return bad;
   v.capacity = capacity;
   if (v.format === "raw") v.allocation = o.allocate ? capacity : Math.min(v.allocation, capacity);
-  if (fs) {
-    const node = stat(fs, v.path);
-    if (node?.kind === "file" && node.image) {
-      node.image.virtualSize = capacity;
-      if (node.image.format === "raw") {
-        node.image.fileLength = capacity;
-        node.image.allocated = v.allocation;
-      }
+  const node = fs ? stat(fs, v.path) : undefined;
+  if (node?.kind === "file" && node.image) {
+    node.image.virtualSize = capacity;
+    if (node.image.format === "raw") {
+      node.image.fileLength = capacity;
+      node.image.allocated = v.allocation;
     }
   }
   recomputePool(conn, p);

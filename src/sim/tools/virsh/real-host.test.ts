@@ -150,3 +150,46 @@ describe("virsh edit", () => {
     expect(sh(session("kvm"), "virsh edit win10").stderr).toContain("no $EDITOR");
   });
 });
+
+describe("vol-resize of a qcow2 volume (libvirt runs qemu-img resize)", () => {
+  const imageOf = (s: ReturnType<typeof session>, path: string) => {
+    const n = s.host.fs[path];
+    return n && n.kind === "file" ? n.image : undefined;
+  };
+
+  it("leaves the same image as qemu-img resize, growing and shrinking", () => {
+    const s = session("kvm");
+    const dir = "/var/lib/libvirt/images";
+    sh(s, "virsh vol-create-as default a.qcow2 8G --format qcow2");
+    sh(s, "virsh vol-create-as default b.qcow2 8G --format qcow2");
+    expect(sh(s, "virsh vol-resize a.qcow2 10G --pool default").stdout).toBe("Size of volume 'a.qcow2' successfully changed to 10G\n\n");
+    expect(sh(s, `qemu-img resize ${dir}/b.qcow2 10G`).stdout).toBe("Image resized.\n");
+    // the L1 table, refcounts, file length and allocation all come from the one transition
+    expect(imageOf(s, `${dir}/a.qcow2`)).toEqual(imageOf(s, `${dir}/b.qcow2`));
+    expect(sh(s, `qemu-img info ${dir}/a.qcow2`).stdout).toContain("virtual size: 10 GiB (10737418240 bytes)\n");
+    expect(sh(s, "virsh vol-info a.qcow2 --pool default").stdout).toContain("Capacity:       10.00 GiB\n");
+    expect(sh(s, "virsh vol-resize a.qcow2 4G --pool default --shrink").exit).toBe(0);
+    expect(sh(s, `qemu-img resize --shrink ${dir}/b.qcow2 4G`).exit).toBe(0);
+    expect(imageOf(s, `${dir}/a.qcow2`)).toEqual(imageOf(s, `${dir}/b.qcow2`));
+    expect(sh(s, `qemu-img check ${dir}/a.qcow2`).stdout).toBe(sh(s, `qemu-img check ${dir}/b.qcow2`).stdout.replace(/b\.qcow2/g, "a.qcow2"));
+  });
+
+  it("cannot resize the disk of a running guest: qemu-img finds the image locked", () => {
+    const s = session("kvm");
+    const r = sh(s, "virsh vol-resize web01.qcow2 30G --pool default");
+    expect(r.exit).toBe(1);
+    expect(r.stderr).toContain("unexpected exit status 1: qemu-img: Could not open '/var/lib/libvirt/images/web01.qcow2': Failed to get \"write\" lock\n");
+    expect(sh(s, "virsh vol-resize web01.qcow2 30G --pool default --allocate").stderr).toContain("error: Operation not supported: preallocate is only supported for raw type volume\n");
+  });
+
+  it("reports qemu-img's refusal as libvirt's failed child process", () => {
+    const s = session("kvm");
+    sh(s, "virsh vol-create-as default c.qcow2 1G --format qcow2");
+    const r = sh(s, "virsh vol-resize c.qcow2 1073742000 --pool default");
+    expect(r.exit).toBe(1);
+    expect(r.stderr).toBe(
+      "error: Failed to change size of volume 'c.qcow2' to 1073742000\n" +
+        "error: internal error: Child process (/usr/bin/qemu-img resize /var/lib/libvirt/images/c.qcow2 1073742000) unexpected exit status 1: qemu-img: The new size must be a multiple of 512\n\n",
+    );
+  });
+});

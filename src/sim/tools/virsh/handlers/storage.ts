@@ -1,7 +1,7 @@
 // virsh storage pool and volume commands.
 import * as S from "../../../model/libvirt/storage";
 import { normalizePool, parsePoolXml, parseVolumeXml, poolName, poolPath, poolType, poolWithSizes, volumeXml } from "../../../model/libvirt/net-xml";
-import { lvErr, type Pool, type Volume } from "../../../model/libvirt/types";
+import { lvErr, type LvError, type Pool, type Volume } from "../../../model/libvirt/types";
 import { prettyBytes, u64 } from "../../../model/libvirt/units";
 import { formatXml, kids, parseXml, stripWs, syntaxErrorText } from "../../../model/libvirt/xml";
 import { exclusive, noSupport, optPool, optStr, optVol, parseSize, readXmlFile, unsupportedFlags, type Handler } from "../common";
@@ -9,6 +9,7 @@ import { caseSort, kv, table } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
 import { xpathDump } from "../xpath";
+import { qemuImg } from "../../qemu-img/index";
 
 const isTest = (v: Virsh) => v.conn.driver === "test";
 const GiB = 1024 ** 3;
@@ -554,6 +555,21 @@ const volDelete: Handler = (v, o) => {
   return true;
 };
 
+/**
+ * storageBackendResizeQemuImg: libvirt runs `qemu-img resize [--shrink] PATH SIZE` on the serving host and
+ * reports a failure as a failed child process with qemu-img's message.
+ */
+function runQemuImgResize(v: Virsh, path: string, capacity: number, shrink: boolean): LvError | undefined {
+  const args = ["resize", ...(shrink ? ["--shrink"] : []), path, String(capacity)];
+  const r = qemuImg.run({ world: v.world, host: v.hostName, cwd: "/", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }, user: "root", stdin: null, tty: false, argv0: "/usr/bin/qemu-img" }, args);
+  if (r.exit !== 0) {
+    const err = r.out.filter((c) => c.fd === 2).map((c) => c.text).join("");
+    return lvErr("INTERNAL_ERROR", `internal error: Child process (/usr/bin/qemu-img ${args.join(" ")}) unexpected exit status ${r.exit}${err ? `: ${err}` : ""}`);
+  }
+  if (r.world) v.world = r.world;
+  return undefined;
+}
+
 const volResize: Handler = (v, o) => {
   const r = optVol(v, o);
   if (!r) return false;
@@ -576,12 +592,25 @@ const volResize: Handler = (v, o) => {
     v.error(`Failed to change size of volume '${r.name}' to ${capStr}`);
     return false;
   }
-  const e = v.mutate((c, fs) => {
-    const pp = c.pools.find((x) => x.uuid === r.pool.uuid)!;
-    const vol = pp.volumes.find((x) => x.path === r.vol.path)!;
-    const abs = delta ? (o.has("shrink") ? vol.capacity - Math.min(cap, vol.capacity) : vol.capacity + cap) : cap;
-    return S.resizeVolume(c, pp, vol, abs, { shrink: o.has("shrink"), allocate: o.has("allocate") }, fs);
-  });
+  const flags = { shrink: o.has("shrink"), allocate: o.has("allocate") };
+  const abs = delta ? (o.has("shrink") ? r.vol.capacity - Math.min(cap, r.vol.capacity) : r.vol.capacity + cap) : cap;
+  let e: LvError | void;
+  if (S.resizedByQemuImg(v.conn, r.vol)) {
+    // every format but raw goes through qemu-img resize: the same transition the learner's qemu-img runs
+    e = S.checkResize(r.pool, r.vol, abs, flags);
+    if (!e && flags.allocate) e = lvErr("OPERATION_UNSUPPORTED", "Operation not supported: preallocate is only supported for raw type volume");
+    if (!e) e = runQemuImgResize(v, r.vol.path, abs, abs < r.vol.capacity);
+    if (!e)
+      v.mutate((c, fs) => {
+        const pp = c.pools.find((x) => x.uuid === r.pool.uuid)!;
+        S.volumeResized(c, pp, pp.volumes.find((x) => x.path === r.vol.path)!, fs);
+        return undefined;
+      });
+  } else
+    e = v.mutate((c, fs) => {
+      const pp = c.pools.find((x) => x.uuid === r.pool.uuid)!;
+      return S.resizeVolume(c, pp, pp.volumes.find((x) => x.path === r.vol.path)!, abs, flags, fs);
+    });
   if (e) {
     v.lastError = e;
     v.error(delta ? `Failed to change size of volume '${r.name}' by ${s}` : `Failed to change size of volume '${r.name}' to ${s}`);
