@@ -260,7 +260,7 @@ export async function startLab(term: Terminal, id: string, fresh: boolean): Prom
     tty: true,
     editor: (content, suffix) => {
       const ed = editorCommand(session.exportedEnv());
-      if (!ed) return null;
+      if (!ed) return { kind: "no-editor" };
       process.stdin.setRawMode?.(false);
       try {
         return editText(ed, content, suffix);

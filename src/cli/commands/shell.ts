@@ -52,7 +52,7 @@ export function registerShell(program: Command, term: Terminal) {
         tty: true,
         editor: (content, suffix) => {
           const ed = editorCommand(session.exportedEnv());
-          if (!ed) return null;
+          if (!ed) return { kind: "no-editor" };
           process.stdin.setRawMode?.(false);
           try {
             return editText(ed, content, suffix);

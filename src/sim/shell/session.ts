@@ -7,7 +7,7 @@ import { BUILTINS, type BuiltinContext } from "./builtins";
 import { ExpansionError, expandHeredoc, expandString, expandWord, globToRegExp, type ExpandContext } from "./expand";
 import { parse, ShellSyntaxError, type CommandList, type Pipeline, type SimpleCommand } from "./parser";
 import type { ToolRegistry } from "./registry";
-import { err, out, stdoutOf, type Chunk, type InteractiveProgram, type Step, type ToolContext, type ToolResult } from "./tool";
+import { err, out, stdoutOf, type Chunk, type EditOutcome, type InteractiveProgram, type Step, type ToolContext, type ToolResult } from "./tool";
 
 export interface ShellState {
   host: string;
@@ -22,8 +22,8 @@ export interface ShellState {
 export interface SessionOptions {
   /** True when a person is at a terminal (the REPL); false in script mode. */
   tty: boolean;
-  /** Opens the learner's editor on text and returns the edited text, or null when no editor can run. */
-  editor?: (content: string, suffix: string) => string | null;
+  /** Opens the learner's editor on text: the edited text, or how the editor failed. */
+  editor?: (content: string, suffix: string) => EditOutcome;
   /** Milliseconds the simulated clock advances per command. */
   tick?: number;
 }
@@ -444,7 +444,7 @@ export class Session {
     let chunks = r.out;
     let exit = r.exit;
     if (r.edit) {
-      const edited = this.options.editor ? this.options.editor(r.edit.content, r.edit.suffix) : null;
+      const edited: EditOutcome = this.options.editor ? this.options.editor(r.edit.content, r.edit.suffix) : { kind: "no-editor" };
       const step = r.edit.apply(edited, this.world);
       if (step.world) this.world = step.world;
       chunks = [...chunks, ...step.out];

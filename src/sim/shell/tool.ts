@@ -52,13 +52,30 @@ export interface InteractiveProgram {
   immediateKeys?(): readonly string[];
 }
 
+/**
+ * How running the learner's editor ended. `argv` is the command as it was run (the editor directly, or
+ * `sh -c "EDITOR FILE"`), so programs can name it in their own words.
+ */
+export type EditOutcome =
+  | { kind: "edited"; text: string }
+  /** No editor is set and none of the fallbacks is installed: nothing ran. */
+  | { kind: "no-editor" }
+  /** The program is not on PATH (a bare name) or not an executable file (a relative path): nothing ran. */
+  | { kind: "not-found"; argv: string[] }
+  /** exec() of the program failed; `errno` its code (ENOENT, EACCES...), `message` strerror's text. */
+  | { kind: "exec-failed"; argv: string[]; errno: string; message: string }
+  /** The editor ran and exited with a non-zero status. */
+  | { kind: "exit"; argv: string[]; status: number }
+  /** The editor was killed by a signal (its number). */
+  | { kind: "signal"; argv: string[]; signal: number };
+
 /** A request to let the learner edit a temporary copy of some text in their own $EDITOR (virsh edit). */
 export interface EditRequest {
   /** Suggested file name suffix, e.g. ".xml". */
   suffix: string;
   content: string;
-  /** What the program does with the edited text (null: the editor could not run). */
-  apply(edited: string | null, world: World): Step;
+  /** What the program does once the editor has run (or failed to). */
+  apply(edited: EditOutcome, world: World): Step;
 }
 
 export interface ToolResult {

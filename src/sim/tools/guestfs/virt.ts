@@ -398,8 +398,8 @@ export function virtEdit(ctx: ToolContext, args: string[]): ToolResult {
     content,
     apply(edited, world) {
       h.world = world;
-      if (edited === null) return { out: [err(`${prog}: error: no editor: set $EDITOR or use -e\n`)], exit: 1 };
-      save(edited);
+      if (edited.kind !== "edited") return { out: [err(`${prog}: error: no editor: set $EDITOR or use -e\n`)], exit: 1 };
+      save(edited.text);
       return { out: [], world: h.world, exit: 0 };
     },
   };

@@ -1,7 +1,7 @@
 // The simulated `virsh`: global options, command strings and argv, the per-command run loop, virsh's
 // interactive shell, and completion from the command table and live objects.
 import { getoptLong, type LongOption } from "../../shell/getopt";
-import type { EditRequest, InteractiveProgram, Step, Tool, ToolContext, ToolResult } from "../../shell/tool";
+import type { EditOutcome, EditRequest, InteractiveProgram, Step, Tool, ToolContext, ToolResult } from "../../shell/tool";
 import type { World } from "../../model/world";
 import { defaultUri } from "../../model/libvirt/connect";
 import { lvErr } from "../../model/libvirt/types";
@@ -363,15 +363,48 @@ function traceParsed(v: Virsh, cmds: ParsedCmd[]) {
     for (const o of c.opts) v.debugMsg(1, `${c.def.name}: ${o.def.name}(${o.def.type === "bool" ? "bool" : "optdata"}): ${o.def.type === "bool" ? "(none)" : (o.data ?? "")}\n`);
 }
 
+/** virBufferEscapeShell: quote a word for /bin/sh only when it holds a shell metacharacter. */
+function shellWord(w: string): string {
+  if (w === "") return "''";
+  if (!/[\r\t\n !"#$&'()*;<>?[\\\]^`{|}~]/.test(w)) return w;
+  return `'${w.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * vshEditFile's failure, as libvirt's virCommand reports it: the program not found before forking, exec()
+ * failing in the child (which prints its own libvirt error and exits 127 or 126), a non-zero exit status or a
+ * fatal signal, each naming the command as virCommandToString writes it.
+ */
+function editorFailure(v: Virsh, r: Exclude<EditOutcome, { kind: "edited" }>): void {
+  if (r.kind === "no-editor") {
+    v.lastError = lvErr("SYSTEM_ERROR", "Failed to open an editor: no $EDITOR or $VISUAL is set and neither vi nor nano could run");
+    return;
+  }
+  if (r.kind === "not-found") {
+    v.lastError = lvErr("SYSTEM_ERROR", `Cannot find '${r.argv[0]}' in path: No such file or directory`);
+    return;
+  }
+  const cmd = r.argv.map(shellWord).join(" ");
+  let how: string;
+  if (r.kind === "exec-failed") {
+    v.out.push({ fd: 2, text: `libvirt:  error : cannot execute binary ${r.argv[0]}: ${r.message}\n` });
+    how = `exit status ${r.errno === "ENOENT" ? 127 : 126}`;
+  } else if (r.kind === "exit") how = `exit status ${r.status}`;
+  else how = `fatal signal ${r.signal}`;
+  v.lastError = lvErr("INTERNAL_ERROR", `internal error: Child process (${cmd}) unexpected ${how}`);
+}
+
 /** Wrap a handler's edit request so the shell runs the editor and then virsh finishes the command. */
 function editStep(v: Virsh, req: NonNullable<Virsh["editRequest"]>): EditRequest {
   return {
     suffix: req.suffix,
     content: req.content,
-    apply(edited: string | null, world: World): Step {
+    apply(edited: EditOutcome, world: World): Step {
       v.world = world;
       v.out = [];
-      const ok = req.apply(edited);
+      let ok = false;
+      if (edited.kind === "edited") ok = req.apply(edited.text);
+      else editorFailure(v, edited);
       if (!ok) v.reportError();
       v.printExtra("\n");
       return { world: v.world, out: v.out, exit: ok ? 0 : 1 };

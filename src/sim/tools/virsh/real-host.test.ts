@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { script, session, sh } from "../../../../test/helpers/sim";
 import { virshTool } from "./main";
-import type { ToolContext } from "../../shell/tool";
+import type { EditOutcome, ToolContext } from "../../shell/tool";
 import { openWorld } from "../../../app/shell";
 
 const DOMAIN_XML = `cat > lab01.xml <<XML
@@ -137,17 +137,48 @@ describe("virsh's interactive shell", () => {
 });
 
 describe("virsh edit", () => {
+  const edited = (f: (t: string) => string) => (text: string): EditOutcome => ({ kind: "edited", text: f(text) });
   it("opens the editor on the XML and defines what comes back", () => {
-    const s = session("kvm", { editor: (text) => text.replace("<memory unit='KiB'>8388608</memory>", "<memory unit='KiB'>4194304</memory>").replace("<currentMemory unit='KiB'>8388608</currentMemory>", "<currentMemory unit='KiB'>4194304</currentMemory>") });
+    const s = session("kvm", { editor: edited((text) => text.replace("<memory unit='KiB'>8388608</memory>", "<memory unit='KiB'>4194304</memory>").replace("<currentMemory unit='KiB'>8388608</currentMemory>", "<currentMemory unit='KiB'>4194304</currentMemory>")) });
     expect(sh(s, "virsh edit win10").stdout).toBe("Domain 'win10' XML configuration edited.\n\n");
     expect(sh(s, "virsh dominfo win10").stdout).toContain("Max memory:     4194304 KiB\n");
-    const s2 = session("kvm", { editor: (text) => text });
+    const s2 = session("kvm", { editor: edited((text) => text) });
     expect(sh(s2, "virsh net-edit default").stdout).toBe("Network default XML configuration not changed.\n\n");
-    const s3 = session("kvm", { editor: (text) => text.replace("</name>", "") });
+    const s3 = session("kvm", { editor: edited((text) => text.replace("</name>", "")) });
     const bad = sh(s3, "virsh edit win10");
     expect(bad.exit).toBe(1);
     expect(bad.stderr).toContain("Opening and ending tag mismatch");
     expect(sh(session("kvm"), "virsh edit win10").stderr).toContain("no $EDITOR");
+  });
+
+  // measured with virsh 9.0: EDITOR=false, =/nonexistent, ='false --x', =/etc/passwd, =nosuchcmd and an
+  // editor script that kills itself with SIGKILL, each `virsh -c test:///default edit test`
+  it("reports a failing editor as libvirt's virCommand does", () => {
+    const tmp = "/home/u/.lpic3/tmp/virshAb12Cd.xml";
+    const run = (outcome: EditOutcome, cmd = "virsh edit win10") => sh(session("kvm", { editor: () => outcome }), cmd);
+    let r = run({ kind: "exit", argv: ["false", tmp], status: 1 });
+    expect([r.stdout, r.stderr, r.exit]).toEqual(["\n", `error: internal error: Child process (false ${tmp}) unexpected exit status 1\n`, 1]);
+    r = run({ kind: "exec-failed", argv: ["/nonexistent", tmp], errno: "ENOENT", message: "No such file or directory" }, "virsh net-edit default");
+    expect([r.stdout, r.stderr, r.exit]).toEqual([
+      "\n",
+      `libvirt:  error : cannot execute binary /nonexistent: No such file or directory\nerror: internal error: Child process (/nonexistent ${tmp}) unexpected exit status 127\n`,
+      1,
+    ]);
+    r = run({ kind: "exec-failed", argv: ["/etc/passwd", tmp], errno: "EACCES", message: "Permission denied" }, "virsh pool-edit default");
+    expect(r.stderr).toBe(`libvirt:  error : cannot execute binary /etc/passwd: Permission denied\nerror: internal error: Child process (/etc/passwd ${tmp}) unexpected exit status 126\n`);
+    r = run({ kind: "exit", argv: ["sh", "-c", `false --x ${tmp}`], status: 1 });
+    expect(r.stderr).toBe(`error: internal error: Child process (sh -c 'false --x ${tmp}') unexpected exit status 1\n`);
+    r = run({ kind: "exit", argv: ["sh", "-c", `it's ${tmp}`], status: 2 });
+    expect(r.stderr).toBe(`error: internal error: Child process (sh -c 'it'\\''s ${tmp}') unexpected exit status 2\n`);
+    r = run({ kind: "signal", argv: ["/tmp/sig.sh", tmp], signal: 9 });
+    expect(r.stderr).toBe(`error: internal error: Child process (/tmp/sig.sh ${tmp}) unexpected fatal signal 9\n`);
+    r = run({ kind: "not-found", argv: ["nosuchcmd", tmp] });
+    expect([r.stdout, r.stderr, r.exit]).toEqual(["\n", "error: Cannot find 'nosuchcmd' in path: No such file or directory\n", 1]);
+    // nothing was defined: the domain is as before
+    const s = session("kvm", { editor: () => ({ kind: "exit", argv: ["false", tmp], status: 1 }) });
+    const before = sh(s, "virsh dumpxml win10").stdout;
+    sh(s, "virsh edit win10");
+    expect(sh(s, "virsh dumpxml win10").stdout).toBe(before);
   });
 });
 

@@ -30,7 +30,7 @@ export class Virsh {
   /** virsh's working directory (its `cd` changes it in interactive mode). */
   cwd: string;
   /** Set by `edit`-style commands: text to open in the learner's editor and what to do with the result. */
-  editRequest: { suffix: string; content: string; apply(edited: string | null): boolean } | undefined;
+  editRequest: { suffix: string; content: string; apply(edited: string): boolean } | undefined;
 
   constructor(
     readonly ctx: ToolContext,

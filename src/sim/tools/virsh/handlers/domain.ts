@@ -478,10 +478,6 @@ const edit: Handler = (v, o) => {
     suffix: ".xml",
     content: text,
     apply: (edited) => {
-      if (edited === null) {
-        v.error("Failed to open an editor: no $EDITOR or $VISUAL is set and neither vi nor nano could run");
-        return false;
-      }
       if (edited === text) {
         v.printExtra(`Domain '${D.nameOf(r.dom)}' XML configuration not changed.\n`);
         return true;

@@ -295,10 +295,6 @@ const netEdit: Handler = (v, o) => {
     suffix: ".xml",
     content: text,
     apply: (edited) => {
-      if (edited === null) {
-        v.error("Failed to open an editor: no $EDITOR or $VISUAL is set and neither vi nor nano could run");
-        return false;
-      }
       if (edited === text) {
         v.printExtra(`Network ${netName(r.net.def)} XML configuration not changed.\n`);
         return true;

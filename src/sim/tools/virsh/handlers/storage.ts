@@ -330,10 +330,6 @@ const poolEdit: Handler = (v, o) => {
     suffix: ".xml",
     content: text,
     apply: (edited) => {
-      if (edited === null) {
-        v.error("Failed to open an editor: no $EDITOR or $VISUAL is set and neither vi nor nano could run");
-        return false;
-      }
       if (edited === text) {
         v.printExtra(`Pool ${poolName(r.pool.def)} XML configuration not changed.\n`);
         return true;
