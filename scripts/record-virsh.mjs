@@ -10,7 +10,7 @@
 // usage: node scripts/record-virsh.mjs [SESSION…]      (LC_ALL=C TZ=UTC are set here)
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
 const DIR = join(ROOT, "test/transcripts/virsh");
@@ -124,6 +124,9 @@ function prepare(session, meta) {
   const nodeSrc = resolve(join(DIR, session), meta.node);
   const node = join(REC, "nodes", meta.node.split("/").pop());
   cpSync(nodeSrc, node);
+  // the files a node names by <domain file="…"/> (and the like) sit beside it
+  const nodeDir = dirname(nodeSrc);
+  for (const f of readdirSync(nodeDir)) if (f.endsWith(".xml") && join(nodeDir, f) !== nodeSrc) cpSync(join(nodeDir, f), join(REC, "nodes", f));
   for (const f of readdirSync(join(DIR, session))) if (f.endsWith(".xml") || f.endsWith(".save")) cpSync(join(DIR, session, f), join(REC, "work", f));
   return `test://${node}`;
 }

@@ -17,6 +17,15 @@ export function fixtureNames(): string[] {
   return listFiles(join(contentDir(), "hosts"), [".yaml"]).map((f) => f.slice(f.lastIndexOf("/") + 1, -5));
 }
 
+/** A file's text, or undefined when it cannot be read (a test-driver node's referenced files). */
+function readIfFile(path: string): string | undefined {
+  try {
+    return readText(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolve a fixture name (kvm, xen), a YAML path or a libvirt <node> XML path to a world. */
 export function openWorld(fixture: string = DEFAULT_FIXTURE): { world: World; title: string } {
   const named = join(contentDir(), "hosts", `${fixture}.yaml`);
@@ -24,7 +33,7 @@ export function openWorld(fixture: string = DEFAULT_FIXTURE): { world: World; ti
   if (/^[a-z0-9-]+$/.test(fixture) && existsSync(named)) r = loadYamlFixture(readText(named), displayPath(named));
   else if (existsSync(fixture)) {
     const abs = resolve(fixture);
-    r = /\.xml$/i.test(abs) ? loadNodeXmlFixture(readText(abs), abs) : loadYamlFixture(readText(abs), displayPath(abs));
+    r = /\.xml$/i.test(abs) ? loadNodeXmlFixture(readText(abs), abs, undefined, readIfFile) : loadYamlFixture(readText(abs), displayPath(abs));
   } else throw notFound(`no host fixture '${fixture}': use one of ${fixtureNames().join(", ")} or a path to a .yaml fixture or libvirt <node> .xml file`);
   if (r.issues.length || !r.world) throw new ContentInvalid(r.issues);
   return { world: r.world, title: r.title ?? fixture };

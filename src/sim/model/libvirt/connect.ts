@@ -77,11 +77,10 @@ export function resolveUri(world: World, fromHost: string, uri: string): Resolve
     } catch {
       text = undefined;
     }
-    if (text === undefined) return lvErr("XML_ERROR", `XML error: failed to parse xml document '${file}'`);
-    const base = file.slice(0, file.lastIndexOf("/") + 1) || "/";
-    const c = loadTestNode(text, uri, localGen(world.seq), file, (rel) => {
+    if (text === undefined) return { ...lvErr("XML_ERROR", `XML error: failed to parse xml document '${file}'`), warning: `I/O warning : failed to load external entity "${file}"\n` };
+    const c = loadTestNode(text, uri, localGen(world.seq), file, (abs) => {
       try {
-        return fsRead(h!.fs, resolvePath(base, rel));
+        return fsRead(h!.fs, resolvePath("/", abs));
       } catch {
         return undefined;
       }

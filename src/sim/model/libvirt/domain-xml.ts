@@ -363,9 +363,11 @@ export function normalizeDomain(rootIn: XmlEl, ctx: DefContext): XmlEl | LvError
     }
     // libvirt writes these as an open/close pair even when empty
     if (d.name === "redirdev" && !kids(d).length) return { ...d, block: true };
-    if (d.name === "console" && osType === "hvm") {
+    if (d.name === "console") {
+      // a pty console by default; the tty attribute is the live pty path, not configuration
+      const { tty: _tty, ...attrs } = d.attrs;
       const ct = child(d, "target");
-      return setKids(d, [el("target", { type: ct?.attrs.type ?? "serial", port: ct?.attrs.port ?? "0" }), ...d.children.filter((k) => !(isEl(k) && k.name === "target"))]);
+      return setKids({ ...d, attrs: { ...attrs, type: attrs.type ?? "pty" } }, [el("target", { type: ct?.attrs.type ?? "serial", port: ct?.attrs.port ?? "0" }), ...d.children.filter((k) => !(isEl(k) && k.name === "target"))]);
     }
     if (d.name === "graphics") {
       const attrs = { ...d.attrs };

@@ -292,11 +292,21 @@ export function loadLibvirtSection(section: unknown, host: Host, world: World): 
   return problems;
 }
 
-/** A world whose one host is a libvirt test-driver node: `lpic3 shell --host node.xml`. */
-export function loadNodeWorld(xml: string, file: string, clock: number): { world?: World; problems: string[] } {
+/**
+ * A world whose one host is a libvirt test-driver node: `lpic3 shell --host node.xml`. `readFile` reads the
+ * files the node refers to (`<domain file="dom.xml"/>`, by absolute path); they are copied into the host's
+ * filesystem beside the node file, so `virsh -c test:///PATH` in the session finds them too.
+ */
+export function loadNodeWorld(xml: string, file: string, clock: number, readFile?: (abs: string) => string | undefined): { world?: World; problems: string[] } {
   const uri = `test://${file}`;
   let seq = 1;
-  const conn = loadTestNode(xml, uri, { uuid: () => uuidFor(seq++), mac: () => macFor(seq++) }, file);
+  const refs: Record<string, string> = {};
+  const read = (abs: string) => {
+    const t = readFile?.(abs);
+    if (t !== undefined) refs[abs] = t;
+    return t;
+  };
+  const conn = loadTestNode(xml, uri, { uuid: () => uuidFor(seq++), mac: () => macFor(seq++) }, file, read);
   if ("code" in conn) return { problems: [conn.message] };
   const mtime = Math.floor(clock / 1000);
   const host = baseHost({
@@ -310,6 +320,10 @@ export function loadNodeWorld(xml: string, file: string, clock: number): { world
   const dir = file.slice(0, file.lastIndexOf("/")) || "/";
   makeDir(host.fs, dir, { parents: true, mtime });
   writeFile(host.fs, file, xml, { mtime });
+  for (const [path, text] of Object.entries(refs)) {
+    makeDir(host.fs, path.slice(0, path.lastIndexOf("/")) || "/", { parents: true, mtime });
+    writeFile(host.fs, path, text, { mtime });
+  }
   host.subsystems.libvirt = { conns: { [uri]: conn } } satisfies LibvirtHost;
   const world: World = { hosts: { host1: host }, clock, seq, fixture: file, defaultUri: uri };
   return { world, problems: [] };

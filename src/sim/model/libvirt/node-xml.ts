@@ -111,8 +111,57 @@ function parseSnapshot(s: XmlEl, ctx: { driver: "test"; uuid: () => string; mac:
   };
 }
 
-/** Load a test-driver <node> document as a connection, as testOpenFromFile does. */
-export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test driver)", readFile?: (rel: string) => string | undefined): LibvirtConn | LvError {
+/** virDomainTaintMessage, in the enum order virDomainObjGetMessages lists them. */
+const TAINT_MESSAGES = [
+  "custom configuration parameters specified",
+  "custom monitor control commands issued",
+  "running with undesirable elevated privileges",
+  "network configuration using opaque shell scripts",
+  "potentially unsafe disk format probing",
+  "managing externally launched configuration",
+  "potentially unsafe use of host CPU passthrough",
+  "configuration potentially modified by hook script",
+  "use of host cdrom passthrough",
+  "custom device tree blob used",
+  "custom guest agent control commands issued",
+  "hypervisor feature autodetection override",
+  "use of deprecated configuration settings",
+  "custom device configuration",
+];
+const TAINT = { highPrivileges: 2, shellScripts: 3, cdromPassthrough: 8, customDtb: 9, deprecatedConfig: 12 } as const;
+
+/** testDomainObjCheckTaint: what the test driver flags on the domains of a node file as it loads them. */
+export function testDomainMessages(def: XmlEl): string[] {
+  const taint = new Set<number>();
+  const deprecations: string[] = [];
+  const devs = child(def, "devices");
+  for (const d of kids(devs, "disk")) {
+    if (d.attrs.rawio === "yes") taint.add(TAINT.highPrivileges);
+    if (d.attrs.device === "cdrom" && d.attrs.type === "block" && child(d, "source")?.attrs.dev) taint.add(TAINT.cdromPassthrough);
+  }
+  for (const h of kids(devs, "hostdev")) if (h.attrs.type === "scsi" && h.attrs.rawio === "yes") taint.add(TAINT.highPrivileges);
+  for (const n of kids(devs, "interface")) if (child(n, "script")) taint.add(TAINT.shellScripts);
+  const cpu = child(def, "cpu");
+  if (cpu && (cpu.attrs.mode ?? "custom") === "custom" && childText(cpu, "model")?.trim() === "Deprecated-Test") {
+    taint.add(TAINT.deprecatedConfig);
+    deprecations.push("CPU model Deprecated-Test");
+  }
+  if (child(child(def, "os"), "dtb")) taint.add(TAINT.customDtb);
+  return [...[...taint].sort((a, b) => a - b).map((i) => `tainted: ${TAINT_MESSAGES[i]}`), ...deprecations.map((d) => `deprecated configuration: ${d}`)];
+}
+
+/** testBuildFilename: a `file=` reference as the test driver opens it, relative to the node file's directory. */
+export function nodeRefPath(nodeFile: string, ref: string): string {
+  if (ref.startsWith("/")) return ref;
+  const slash = nodeFile.lastIndexOf("/");
+  return `${slash < 0 ? "." : slash === 0 ? "" : nodeFile.slice(0, slash)}/${ref}`;
+}
+
+/**
+ * Load a test-driver <node> document as a connection, as testOpenFromFile does. `readFile` reads the files
+ * its `<domain file="...">` (network, interface, pool, volume, snapshot) elements name, by absolute path.
+ */
+export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test driver)", readFile?: (abs: string) => string | undefined): LibvirtConn | LvError {
   const r = parseXml(xml);
   if ("error" in r) return lvErr("XML_DETAIL", syntaxErrorText(r.error, file));
   const root = stripWs(r.root);
@@ -138,13 +187,18 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
 
   const conn: LibvirtConn = { driver: "test", uri, node, domains: [], nextDomId: 1, networks: [], pools: [], interfaces: [], nwfilters: [], leases: [], files: false };
   const ctx = { driver: "test" as const, uuid: gen.uuid, mac: gen.mac, ifnames: true };
+  // testParseXMLDocFromFile: the element is replaced by the root of the file it names (its own children,
+  // such as a pool's <volume>s, are dropped), which must be an element of the same name
   const fromFile = (e: XmlEl): XmlEl | LvError => {
     const f = e.attrs.file;
     if (f === undefined) return e;
-    const t = readFile?.(f);
-    if (t === undefined) return lvErr("SYSTEM_ERROR", `Failed to open file '${f}': No such file or directory`);
+    const abs = nodeRefPath(file, f);
+    const t = readFile?.(abs);
+    if (t === undefined) return { ...lvErr("XML_ERROR", `XML error: failed to parse xml document '${abs}'`), warning: `I/O warning : failed to load external entity "${abs}"\n` };
     const p = parseXml(t);
-    if ("error" in p) return lvErr("XML_DETAIL", syntaxErrorText(p.error, f));
+    if ("error" in p) return lvErr("XML_DETAIL", syntaxErrorText(p.error, abs));
+    const want = local(e.name);
+    if (p.root.name !== want) return lvErr("XML_ERROR", `XML error: expecting root element of '${want}', not '${p.root.name}'`);
     return stripWs(p.root);
   };
 
@@ -173,7 +227,9 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
     const dup = conn.domains.find((d) => childText(d.def, "name") === name || d.uuid === uuid);
     if (dup) return lvErr("OPERATION_FAILED", `operation failed: domain '${name}' already exists with uuid ${dup.uuid}`);
     const dom: Domain = { uuid, def, persistent: !transient, autostart: false, state: "shutoff", reason: "unknown", id: -1, managedSave: managed, snapshots: [], vcpuPins: {} };
-    for (const s of ns.filter((k) => local(k.name) === "domainsnapshot")) {
+    for (const sIn of ns.filter((k) => local(k.name) === "domainsnapshot")) {
+      const s = fromFile(sIn);
+      if ("code" in s) return s;
       const p = parseSnapshot(s, ctx);
       if ("code" in p) return p;
       dom.snapshots.push(p.snap);
@@ -189,6 +245,8 @@ export function loadTestNode(xml: string, uri: string, gen: Gen, file = "(test d
     }
     dom.state = runstate;
     dom.reason = "unknown";
+    const messages = testDomainMessages(def);
+    if (messages.length) dom.messages = messages;
     conn.domains.push(dom);
   }
 

@@ -5,6 +5,8 @@ import type { XmlEl } from "./xml";
 export interface LvError {
   code: string;
   message: string;
+  /** What libxml2 itself printed on stderr before the error (an I/O warning for a file it could not load). */
+  warning?: string;
 }
 
 export const lvErr = (code: string, message: string): LvError => ({ code, message });
@@ -63,6 +65,8 @@ export interface Domain {
   frozen?: [boolean, boolean];
   /** Checkpoints in creation order. */
   checkpoints?: Checkpoint[];
+  /** virDomainGetMessages: "tainted: ..." and "deprecated configuration: ..." lines, kept while the object lives. */
+  messages?: string[];
   currentCheckpoint?: string;
 }
 

@@ -76,7 +76,10 @@ export class Virsh {
 
   connect(uri: string): LvError | undefined {
     const r = resolveUri(this.world, this.ctx.host, uri);
-    if ("code" in r) return r;
+    if ("code" in r) {
+      if (r.warning) this.out.push({ fd: 2, text: r.warning });
+      return r;
+    }
     // virshConnect asks for keepalive only with a positive interval (-k 0 turns it off)
     if (this.keepaliveForced && this.keepaliveInterval > 0 && r.conn.driver === "test") {
       this.error("Cannot setup keepalive on connection as requested, disconnecting");

@@ -136,6 +136,7 @@ const dominfo: Handler = (v, o) => {
     s += kv("Security DOI:", sec.doi);
     if (D.isActive(d)) s += kv("Security label:", `${isTest(v) ? "libvirt-test" : `libvirt-${d.uuid}`} (enforcing)`);
   }
+  (d.messages ?? []).forEach((m, i) => (s += kv(i === 0 ? "Messages:" : "", m)));
   v.print(s);
   return true;
 };
