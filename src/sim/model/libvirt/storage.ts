@@ -183,6 +183,20 @@ export function volumeFromFile(name: string, path: string, node: FileNode): Volu
   };
 }
 
+/**
+ * virStorageBackendVolRefreshLocal, which virStorageVolGetInfo and virStorageVolGetXMLDesc run first on a
+ * local pool of a real host: capacity and allocation read back from the image in the volume's file (changed
+ * behind libvirt's back by `qemu-img resize`, say). The pool's own totals wait for a pool refresh, as in
+ * libvirt. Nothing changes when the file has no image or already matches.
+ */
+export function refreshVolume(conn: LibvirtConn, v: Volume, fs: Fs | undefined): void {
+  if (conn.driver === "test" || !fs) return;
+  const node = stat(fs, v.path);
+  if (node?.kind !== "file" || !node.image) return;
+  if (v.capacity !== node.image.virtualSize) v.capacity = node.image.virtualSize;
+  if (v.allocation !== node.image.allocated) v.allocation = node.image.allocated;
+}
+
 export function findVolume(p: Pool, key: string): Volume | undefined {
   return p.volumes.find((v) => v.name === key) ?? p.volumes.find((v) => v.path === key);
 }

@@ -224,3 +224,22 @@ describe("vol-resize of a qcow2 volume (libvirt runs qemu-img resize)", () => {
     );
   });
 });
+
+describe("volumes re-read from their files (virStorageBackendVolRefreshLocal)", () => {
+  it("vol-info, vol-dumpxml and vol-list --details show a plain qemu-img resize without a pool refresh", () => {
+    const s = session("kvm");
+    expect(sh(s, "virsh vol-create-as default grow.qcow2 1G --format qcow2").exit).toBe(0);
+    const path = "/var/lib/libvirt/images/grow.qcow2";
+    const poolBefore = sh(s, "virsh pool-info default").stdout;
+    expect(sh(s, `qemu-img resize ${path} +1G`)).toEqual({ stdout: "Image resized.\n", stderr: "", exit: 0 });
+    expect(sh(s, "virsh vol-info --pool default grow.qcow2").stdout).toContain("Capacity:       2.00 GiB\n");
+    expect(sh(s, `virsh vol-info --bytes ${path}`).stdout).toContain("Capacity:       2147483648 bytes\n");
+    expect(sh(s, "virsh vol-dumpxml --pool default grow.qcow2").stdout).toContain("<capacity unit='bytes'>2147483648</capacity>\n");
+    expect(sh(s, `qemu-img resize --shrink ${path} 512M`).exit).toBe(0);
+    expect(sh(s, "virsh vol-list default --details").stdout).toMatch(/ grow\.qcow2 +\/var\/lib\/libvirt\/images\/grow\.qcow2 +file +512\.00 MiB /);
+    const alloc = (s.host.fs[path] as { image?: { allocated: number } }).image!.allocated;
+    expect(sh(s, `virsh vol-dumpxml ${path}`).stdout).toContain(`<allocation unit='bytes'>${alloc}</allocation>\n`);
+    // the pool's totals wait for pool-refresh, as libvirt's do
+    expect(sh(s, "virsh pool-info default").stdout).toBe(poolBefore);
+  });
+});

@@ -365,17 +365,30 @@ const volList: Handler = (v, o) => {
   }
   const vols = [...p.volumes].sort((a, b) => caseSort(a.name, b.name));
   if (o.has("details")) {
-    v.print(table(["Name", "Path", "Type", "Capacity", "Allocation"], vols.map((x) => [x.name, x.path, S.volInfoType(v.conn, p, x), prettyBytes(x.capacity), prettyBytes(x.allocation)]), !v.quiet));
+    // --details asks virStorageVolGetInfo for each volume, which re-reads its file
+    const fresh = vols.map((x) => refreshedVol(v, { vol: x, pool: p }));
+    const pool = v.conn.pools.find((q) => q.uuid === p.uuid) ?? p;
+    v.print(table(["Name", "Path", "Type", "Capacity", "Allocation"], fresh.map((x) => [x.name, x.path, S.volInfoType(v.conn, pool, x), prettyBytes(x.capacity), prettyBytes(x.allocation)]), !v.quiet));
     return true;
   }
   v.print(table(["Name", "Path"], vols.map((x) => [x.name, x.path]), !v.quiet));
   return true;
 };
 
+/** A volume as libvirt reports it after re-reading its file (refreshVol), looked up again in the new state. */
+function refreshedVol(v: Virsh, r: { vol: Volume; pool: Pool }): Volume {
+  if (isTest(v)) return r.vol;
+  const pi = v.conn.pools.findIndex((q) => q.uuid === r.pool.uuid);
+  const vi = pi < 0 ? -1 : v.conn.pools[pi]!.volumes.findIndex((x) => x.name === r.vol.name);
+  if (vi < 0) return r.vol;
+  v.mutate((c, fs) => S.refreshVolume(c, c.pools[pi]!.volumes[vi]!, fs));
+  return v.conn.pools[pi]?.volumes[vi] ?? r.vol;
+}
+
 const volInfo: Handler = (v, o) => {
   const r = optVol(v, o);
   if (!r) return false;
-  const x = r.vol;
+  const x = refreshedVol(v, r);
   const bytes = o.has("bytes");
   let s = kv("Name:", x.name) + kv("Type:", S.volInfoType(v.conn, r.pool, x));
   s += kv("Capacity:", bytes ? `${x.capacity} bytes` : prettyBytes(x.capacity));
@@ -388,7 +401,7 @@ const volInfo: Handler = (v, o) => {
 const volDumpxml: Handler = (v, o) => {
   const r = optVol(v, o);
   if (!r) return false;
-  const x = formatXml(volumeXml(r.vol));
+  const x = formatXml(volumeXml(refreshedVol(v, r)));
   const xp = o.strQuiet("xpath");
   if (xp !== undefined) return xpathDump(v, x, xp, o.has("wrap"));
   v.print(x);
