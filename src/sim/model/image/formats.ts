@@ -179,7 +179,7 @@ export const FORMATS: Record<string, FormatInfo> = {
   },
   luks: {
     name: "luks",
-    create: [...CRYPTO_OPTS("", "ID of the secret that provides the keyslot passphrase"), SIZE],
+    create: [SIZE, ...CRYPTO_OPTS("", "ID of the secret that provides the keyslot passphrase")],
     // keyslot management (block_crypto_amend_opts_luks)
     amend: [
       { name: "iter-time", type: "num", help: "Time to spend in PBKDF in milliseconds" },
@@ -216,6 +216,8 @@ export interface CreateSpec {
   seed?: number;
   /** The image's own file name (vmdk names its extent files after it). */
   fileName?: string;
+  /** Ids of the secrets defined with --object (encryption key-secret options name one). */
+  secrets?: string[];
 }
 
 /** A creation failure: the driver's message, and whether an empty file is left behind. */
@@ -224,6 +226,8 @@ export interface CreateError {
   leavesEmptyFile: boolean;
   /** The driver failed with EFBIG: `qemu-img create` words that as "The image size is too large ...". */
   efbig?: boolean;
+  /** The driver failed before the protocol layer created (or truncated) the file. */
+  beforeFile?: boolean;
 }
 
 export type CreateResult = { image: DiskImage; /** extra files (vmdk extents) by name relative to the image */ extraFiles?: Record<string, DiskImage> } | { error: CreateError };
@@ -292,6 +296,8 @@ export function vhdxBlockSize(size: number, requested: number): number {
   return 8 << 20;
 }
 
+/** Bytes of a LUKS header with the default cipher (aes-256-xts, sha256, 4000 stripes, 8 key slots). */
+const LUKS_HEADER = 2068480;
 const QCOW2_MAX_L1_ENTRIES = (32 << 20) / 8;
 const EXT4_MAX_FILE = 17592186040320;
 
@@ -375,10 +381,14 @@ export function createImage(spec: CreateSpec): CreateResult {
       const sub = o.subformat ?? "dynamic";
       if (sub !== "dynamic" && sub !== "fixed") return fail(`Parameter 'subformat' does not accept value '${sub}'`, true);
       if (size > 64 * 2 ** 40) return fail("Image size too large; max of 64TB", true);
-      const req = o.block_size !== undefined ? Number(o.block_size) : 0;
-      if (req && !isPow2(req)) return fail("Block size must be a power of two", true);
-      const logSize = o.log_size !== undefined ? Number(o.log_size) : 1 << 20;
+      // sizes given are rounded up to whole MiB first; a block size of 0 means the default for the image
+      // size, a larger one than 256 MiB is cut down to it before the power-of-two check
+      const logSize = o.log_size !== undefined ? roundUp(Number(o.log_size), 1 << 20) : 1 << 20;
+      if (logSize > 0xffffffff) return fail("Log size must be smaller than 4 GB", true);
+      if (logSize < 1 << 20) return fail("Log size must be a multiple of 1 MB", true);
+      const req = o.block_size !== undefined ? roundUp(Number(o.block_size), 1 << 20) : 0;
       const blockSize = vhdxBlockSize(size, req);
+      if (!isPow2(blockSize)) return fail("Block size must be a power of two", true);
       const fixed = sub === "fixed";
       const len = fixed ? (8 << 20) + roundUp(size, 1 << 20) : 8 << 20;
       return {
@@ -403,6 +413,7 @@ export function createImage(spec: CreateSpec): CreateResult {
       return { image: { format: "qcow", ...base, fileLength: 48 + roundUp(Math.ceil(size / (512 * 4096)) * 8, 512), allocated: 4096, clusterSize: 4096, ...backingOf(spec) } };
     case "luks":
       if (!o["key-secret"]) return fail("Parameter 'key-secret' is required for cipher");
+      if (!spec.secrets?.includes(o["key-secret"])) return fail(`No secret with id '${o["key-secret"]}'`);
       return { image: { format: "luks", ...base, fileLength: size + (16 << 20), allocated: 16 << 20 } };
     default:
       return fail(`Driver '${spec.format}' does not support image creation`);
@@ -424,8 +435,14 @@ function createQcow2(spec: CreateSpec, size: number): CreateResult {
   const compression = o.compression_type ?? "zlib";
   const extendedL2 = onOff(o.extended_l2);
   const pre = o.preallocation ?? "off";
-  // QAPI parsing of enum values first, then qcow2_co_create's checks in its order
+  // the legacy encryption=on is an alias of encrypt.format (its 'aes' is the QAPI 'qcow')
+  if (o.encryption !== undefined && o["encrypt.format"] !== undefined) return { error: { message: "'encrypt.format' and its alias 'encryption' can't be used at the same time", leavesEmptyFile: false, beforeFile: true } };
+  const cryptRaw = o["encrypt.format"] ?? (onOff(o.encryption) ? "aes" : undefined);
+  const crypt = cryptRaw === "qcow" ? "aes" : cryptRaw;
+  // QAPI parsing of enum values first (in BlockdevCreateOptionsQcow2's field order), then qcow2_co_create's checks
   if (compat === undefined) return fail(`Parameter 'version' does not accept value '${compatRaw}'`);
+  if (crypt !== undefined && crypt !== "aes" && crypt !== "luks") return fail(`Parameter 'format' does not accept value '${crypt}'`);
+  if (crypt === undefined && Object.keys(o).some((k) => k.startsWith("encrypt.") && k !== "encrypt.format")) return fail("Parameter 'encrypt.format' is missing");
   if (!["off", "metadata", "falloc", "full"].includes(pre)) return fail(`Parameter 'preallocation' does not accept value '${pre}'`);
   if (compression !== "zlib" && compression !== "zstd") return fail(`Parameter 'compression-type' does not accept value '${compression}'`);
   if (!isPow2(cs) || cs < 512 || cs > 2 << 20) return fail("Cluster size must be a power of two between 512 and 2048k");
@@ -440,13 +457,20 @@ function createQcow2(spec: CreateSpec, size: number): CreateResult {
   if (o.data_file !== undefined && compat === "0.10") return fail("External data files are only supported with compatibility level 1.1 and above (use version=v3 or greater)");
   if (compat === "0.10" && compression !== "zlib") return fail("Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)");
   if (extendedL2 && compat === "0.10") return fail("Extended L2 entries are only supported with compatibility level 1.1 and above (use version=v3 or greater)");
-  if (o["encrypt.format"] !== undefined || onOff(o.encryption)) return fail("Parameter 'encrypt.key-secret' is required for cipher");
+  if (crypt) {
+    // qcrypto_block_create(): the secret is looked up after the layout checks
+    const key = o["encrypt.key-secret"];
+    if (key === undefined) return fail("Parameter 'encrypt.key-secret' is required for cipher");
+    if (!spec.secrets?.includes(key)) return fail(`No secret with id '${key}'`);
+  }
   const l2e = extendedL2 ? 16 : 8;
   if (spec.virtualSize > 2 ** 63 - 1024) return fail("Could not resize image: Image size cannot be negative");
   if (sizeToL1({ cs, l2Entry: l2e }, size) > QCOW2_MAX_L1_ENTRIES) return fail("Could not resize image: Failed to grow the L1 table: File too large", false, true);
   // preallocated data has to fit in the host file (ext4: 16 TiB)
   if (pre !== "off" && size + (size / cs) * l2e > EXT4_MAX_FILE) return fail("Could not resize image: File too large", false, true);
   const q: Qcow2Image = freshLayout({ cs, refcountBits, extendedL2, virtualSize: size });
+  // the LUKS header (default cipher, eight key slots) gets clusters of its own after the L1 table
+  if (crypt === "luks") allocBytes(q, roundUp(LUKS_HEADER, cs));
   let data: Extent[] = [];
   if (pre !== "off" && size > 0) data = preallocateQcow2(q, size, pre);
   q.layout.next = 0;
@@ -458,7 +482,7 @@ function createQcow2(spec: CreateSpec, size: number): CreateResult {
     clusterSize: cs,
     data,
     layout: q.layout,
-    qcow2: { compat, lazyRefcounts: lazy, refcountBits, compressionType: compression as "zlib" | "zstd", extendedL2, corrupt: false, bitmaps: [], ...(o.data_file !== undefined ? { dataFile: o.data_file, dataFileRaw: onOff(o.data_file_raw) } : {}) },
+    qcow2: { compat, lazyRefcounts: lazy, refcountBits, compressionType: compression as "zlib" | "zstd", extendedL2, corrupt: false, bitmaps: [], ...(o.data_file !== undefined ? { dataFile: o.data_file, dataFileRaw: onOff(o.data_file_raw) } : {}), ...(crypt ? { encrypt: { format: crypt as "aes" | "luks" } } : {}) },
     snapshots: [],
     ...backingOf(spec),
   };

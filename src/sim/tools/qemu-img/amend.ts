@@ -122,6 +122,7 @@ export function amendCommand(run: Run, argv: string[]): number {
   }
   const parsed = parseOptions(options, drv.amend);
   if (!parsed.ok) {
+    for (const w of parsed.warnings ?? []) run.report(w);
     const asCreate = parseOptions(options, [...drv.amend, ...(drv.create ?? [])]);
     run.stderr(`qemu-img: ${parsed.message}\n${asCreate.ok ? "This option is only supported for image creation\n" : ""}`);
     return finish(1);

@@ -253,6 +253,12 @@ export function rebaseCommand(run: Run, argv: string[]): number {
           run.report(`Could not open new backing file '${newBase}': ${nb.bare}`);
           return done(1);
         }
+        // the image itself is open for writing: finding it again in the new chain (unless -U shares it) fails
+        const self = a.has("U") ? -1 : nb.chain.findIndex((l) => l.abs === top.abs);
+        if (self >= 0) {
+          run.report(`Could not open new backing file '${newBase}': ${"Could not open backing file: ".repeat(self)}Failed to get shared "write" lock\nIs another process using the image [${nb.chain[self]!.name}]?`);
+          return done(1);
+        }
         newChain = nb.chain.map((l) => l.image);
       }
     }

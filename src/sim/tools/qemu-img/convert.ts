@@ -10,7 +10,7 @@ import { contentOf, writeImage, writeRuns } from "../../model/image/io";
 import { l2Coverage, l2ForWrite, type Qcow2Image } from "../../model/image/qcow2";
 import { blockStatus } from "../../model/image/status";
 import { resolvePath } from "../../model/fs";
-import { accumulate, optionHelp, vmdkBackingError } from "./create";
+import { accumulate, optionHelp, secretIds, vmdkBackingError } from "./create";
 import { imageOpts } from "./info";
 import { combinePath, type Layer } from "./open";
 import { hasHelpOption, modelOptions, optionDescs, parseOptions } from "./opts";
@@ -161,7 +161,7 @@ function createTarget(run: Run, out: string, fmt: string, size: number, options:
   if (!run.parentExists(out)) return `Could not create '${out}': No such file or directory`;
   const vmdkErr = vmdkBackingError(run, fmt, out, backing);
   if (vmdkErr) return vmdkErr;
-  const r = createImage({ format: fmt, virtualSize: size, options, ...(backing !== undefined ? { backingFile: backing } : {}), ...(backingFmt !== undefined ? { backingFormat: backingFmt } : {}), seed: run.nowMs + run.world.seq, fileName: out.slice(slash + 1) });
+  const r = createImage({ format: fmt, virtualSize: size, options, ...(backing !== undefined ? { backingFile: backing } : {}), ...(backingFmt !== undefined ? { backingFormat: backingFmt } : {}), seed: run.nowMs + run.world.seq, fileName: out.slice(slash + 1), secrets: secretIds(run) });
   if ("error" in r) return r.error.message;
   run.saveImage(abs, r.image);
   for (const [name, img] of Object.entries(r.extraFiles ?? {})) run.saveImage(combinePath(out, name), img);
@@ -281,7 +281,10 @@ export function convertCommand(run: Run, argv: string[]): number {
     if (!drv.create) return fail(`Format driver '${outFmt}' does not support image creation`);
     const descs = optionDescs(outFmt, true);
     const parsed = parseOptions(options ?? "", descs);
-    if (!parsed.ok) return fail(parsed.message);
+    if (!parsed.ok) {
+      for (const w of parsed.warnings ?? []) run.report(w);
+      return fail(parsed.message);
+    }
     if (backing !== undefined && !descs.some((d) => d.name === "backing_file")) return fail(`Backing file not supported for file format '${outFmt}'`);
     if (backingFmt !== undefined && !descs.some((d) => d.name === "backing_fmt")) return fail(`Backing file format not supported for file format '${outFmt}'`);
     const opts = modelOptions(parsed, descs);

@@ -2,10 +2,10 @@
 // and each driver's refusals, in the order QEMU checks them.
 import { produce } from "immer";
 import type { DiskImage } from "../../model/image";
-import { resolvePath, dirname, stat, writeFile } from "../../model/fs";
+import { resolvePath, dirname, removeNode, stat, writeFile } from "../../model/fs";
 import { createImage, FORMATS } from "../../model/image/formats";
 import { combinePath } from "./open";
-import { formatOptions, hasHelpOption, modelOptions, optionDescs, parseOptions, printCreateHelp, validOptionList } from "./opts";
+import { formatOptions, hasHelpOption, modelOptions, optionDescs, parseOptions, printCreateHelp, reparseWarnings, validOptionList } from "./opts";
 import type { Run } from "./run";
 import { cvtnum } from "./size";
 
@@ -45,7 +45,10 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
   if (!drv.create) return `Format driver '${r.fmt}' does not support image creation`;
   const descs = optionDescs(r.fmt, true);
   const parsed = parseOptions(r.options ?? "", descs);
-  if (!parsed.ok) return parsed.message;
+  if (!parsed.ok) {
+    for (const w of parsed.warnings ?? []) run.report(w);
+    return parsed.message;
+  }
   for (const w of parsed.warnings) run.report(w);
   if (!parsed.values.has("size")) {
     if (r.size !== undefined) {
@@ -83,6 +86,11 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
 
   if (!r.quiet) run.stdout(`Formatting '${r.filename}', fmt=${r.fmt} ${formatOptions(descs, parsed)}\n`);
 
+  // the driver parses the options again: raw before its protocol creates the file, the others after
+  const rewarn = () => {
+    for (const w of reparseWarnings(r.fmt, parsed, descs)) run.report(w);
+  };
+  if (r.fmt === "raw") rewarn();
   // the protocol layer creates the file first
   if (r.filename === "") return "Could not create '': No such file or directory";
   const abs = resolvePath(run.cwd, r.filename);
@@ -92,9 +100,21 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
   if (existing?.kind === "dir") return `Could not create '${r.filename}': Is a directory`;
   if (existing?.kind === "file" && existing.lock) return `Failed to get "write" lock\nIs another process using the image [${r.filename}]?`;
   const size = Number(parsed.numbers.get("size")!);
+  const opts = modelOptions(parsed, descs);
+  // qcow2 and luks delete what they made when the format layer fails (bdrv_co_delete_file_noerr)
+  const deletesOnFailure = r.fmt === "qcow2" || r.fmt === "luks";
+  // qcow2: the protocol layer creates the external data file next, by its name as given (not relative to the image)
+  const dataFile = r.fmt === "qcow2" ? opts.data_file : undefined;
+  if (dataFile !== undefined) {
+    const why = dataFile === "" ? "No such file or directory" : creatable(run, dataFile);
+    if (why) {
+      if (existing?.kind === "file") removeFile(run, abs);
+      return `Could not create '${dataFile}': ${why}`;
+    }
+  }
+  if (r.fmt !== "raw") rewarn();
   const vmdkErr = vmdkBackingError(run, r.fmt, r.filename, backing);
   if (vmdkErr) return vmdkErr;
-  const opts = modelOptions(parsed, descs);
   const slash = r.filename.lastIndexOf("/");
   const res = createImage({
     format: r.fmt,
@@ -104,16 +124,44 @@ export function imgCreate(run: Run, r: CreateRequest): string | undefined {
     ...(backingFmt !== undefined ? { backingFormat: backingFmt } : {}),
     seed: run.nowMs + run.world.seq,
     fileName: r.filename.slice(slash + 1),
+    secrets: secretIds(run),
   });
   if ("error" in res) {
+    if (deletesOnFailure && !res.error.beforeFile) {
+      if (existing?.kind === "file") removeFile(run, abs);
+      if (dataFile !== undefined && stat(run.fs, resolvePath(run.cwd, dataFile))?.kind === "file") removeFile(run, resolvePath(run.cwd, dataFile));
+    }
     if (res.error.leavesEmptyFile) writeEmpty(run, abs);
     if (res.error.efbig) return `The image size is too large for file format '${r.fmt}'${descs.some((d) => d.name === "cluster_size") ? " (try using a larger cluster size)" : ""}`;
     return res.error.message;
   }
   run.saveImage(abs, res.image);
   for (const [name, img] of Object.entries(res.extraFiles ?? {})) run.saveImage(resolvePath(dirname(abs), name), img);
+  // the data file is grown to the virtual size (allocated as the preallocation mode asks)
+  if (dataFile !== undefined) {
+    const raw = createImage({ format: "raw", virtualSize: size, options: opts.preallocation !== undefined ? { preallocation: opts.preallocation } : {} });
+    if ("image" in raw) run.saveImage(resolvePath(run.cwd, dataFile), raw.image);
+  }
   return undefined;
 }
+
+/** Why the protocol layer cannot create `name` (undefined when it can). */
+function creatable(run: Run, name: string): string | undefined {
+  const abs = resolvePath(run.cwd, name);
+  const parent = stat(run.fs, dirname(abs));
+  if (!parent || parent.kind !== "dir") return "No such file or directory";
+  if (stat(run.fs, abs)?.kind === "dir") return "Is a directory";
+  return undefined;
+}
+
+function removeFile(run: Run, abs: string) {
+  run.world = produce(run.world, (w) => {
+    removeNode(w.hosts[run.ctx.host]!.fs, abs);
+  });
+}
+
+/** The ids of the secrets --object defined. */
+export const secretIds = (run: Run) => [...run.objects.values()].filter((o) => o.type === "secret").map((o) => o.id);
 
 /** vmdk_co_do_create(): a vmdk's backing file must itself be a vmdk. */
 export function vmdkBackingError(run: Run, fmt: string, filename: string, backing: string | undefined): string | undefined {

@@ -28,6 +28,8 @@ function formatSpecific(layer: Layer): QDict | undefined {
     data.set("refcount-bits", q.refcountBits);
     if (q.bitmaps.length) data.set("bitmaps", q.bitmaps.map((b) => qdict([["flags", [...b.flags]], ["name", b.name], ["granularity", b.granularity]])));
     data.set("compression-type", q.compressionType);
+    // the legacy AES scheme has nothing but its name to show (LUKS shows its header: not modelled)
+    if (q.encrypt?.format === "aes") data.set("encrypt", qdict([["format", "aes"]]));
     return qdict([["type", "qcow2"], ["data", data]]);
   }
   if (layer.format === "vmdk" && img.vmdk) {

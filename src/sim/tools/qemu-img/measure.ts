@@ -125,6 +125,7 @@ export function measureCommand(run: Run, argv: string[]): number {
   const descs = optionDescs(outFmt, true);
   const parsed = parseOptions(options ?? "", descs);
   if (!parsed.ok) {
+    for (const w of parsed.warnings ?? []) run.report(w);
     run.report(parsed.message);
     return run.fail(`Invalid options for file format '${outFmt}'`);
   }

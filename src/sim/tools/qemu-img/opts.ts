@@ -73,7 +73,7 @@ export function helpLines(descs: OptDesc[]): string {
   return descs.map((d) => `  ${`${d.name}=<${type(d.type)}>`.padEnd(22)} - ${d.help}\n`).join("");
 }
 
-export type ParsedOpts = { ok: true; values: Map<string, string>; /** numbers for size/num options */ numbers: Map<string, bigint>; warnings: string[] } | { ok: false; message: string };
+export type ParsedOpts = { ok: true; values: Map<string, string>; /** numbers for size/num options */ numbers: Map<string, bigint>; warnings: string[] } | { ok: false; message: string; /** warnings printed before the error */ warnings?: string[] };
 
 const BOOL_ON = ["on", "yes", "true", "y"];
 const BOOL_OFF = ["off", "no", "false", "n"];
@@ -88,7 +88,7 @@ export function parseOptions(s: string, descs: OptDesc[]): ParsedOpts {
     if (!d) return { ok: false, message: `Invalid parameter '${name}'` };
     if (d.type === "size") {
       const r = optSize(name, value);
-      if (!r.ok) return { ok: false, message: r.message };
+      if (!r.ok) return { ok: false, message: r.message, warnings: [...warnings, ...(r.warning ? [r.warning] : [])] };
       if (r.warning) warnings.push(r.warning);
       numbers.set(name, r.value);
     } else if (d.type === "bool") {
@@ -113,6 +113,23 @@ export function modelOptions(p: Extract<ParsedOpts, { ok: true }>, descs: OptDes
     out[k] = d && (d.type === "size" || d.type === "num") ? String(p.numbers.get(k)) : d?.type === "bool" ? (BOOL_ON.includes(v) ? "on" : "off") : v;
   }
   return out;
+}
+
+/**
+ * Warnings of the driver's second parse of the -o sizes: most create drivers turn the options back into
+ * strings and parse them again (size first, then the others; the last value of a name), so a suffixed hex
+ * number warns twice. vmdk and the file protocol read the parsed numbers; `skip` names values qemu-img set
+ * itself (convert's size).
+ */
+export function reparseWarnings(format: string, p: Extract<ParsedOpts, { ok: true }>, descs: OptDesc[], skip: string[] = []): string[] {
+  if (format === "vmdk" || format === "file") return [];
+  const names = descs.filter((d) => d.type === "size" && !skip.includes(d.name)).map((d) => d.name);
+  const ordered = [...names.filter((n) => n === "size"), ...names.filter((n) => n !== "size")];
+  return ordered.flatMap((n) => {
+    const v = p.values.get(n);
+    const r = v === undefined ? undefined : optSize(n, v);
+    return r?.warning ? [r.warning] : [];
+  });
 }
 
 const escaped = (v: string) => v.replace(/,/g, ",,");

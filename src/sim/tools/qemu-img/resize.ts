@@ -134,8 +134,8 @@ export function resizeCommand(run: Run, argv: string[]): number {
     text = text.slice(1);
   }
   const parsed = optSize("size", text);
-  if (!parsed.ok) return run.fail(parsed.message);
   if (parsed.warning) run.report(parsed.warning);
+  if (!parsed.ok) return run.fail(parsed.message);
   const n = Number(parsed.value);
   let fmt = a.get("f");
   if (a.has("image-opts")) ({ name: file, format: fmt } = imageOpts(run, file, fmt));

@@ -4,7 +4,7 @@
 const U64 = (1n << 64n) - 1n;
 export const INT64_MAX = (1n << 63n) - 1n;
 
-export type StrtoszResult = { ok: true; value: bigint; /** a hex number carried a suffix (qemu warns) */ hexSuffix: boolean } | { ok: false; code: "EINVAL" | "ERANGE" };
+export type StrtoszResult = { ok: true; value: bigint; /** a hex number carried a suffix (qemu warns) */ hexSuffix: boolean } | { ok: false; code: "EINVAL" | "ERANGE"; /** qemu warned about a hex suffix before it failed */ hexSuffix?: boolean };
 
 function suffixMul(c: string | undefined, unit: bigint): bigint {
   switch ((c ?? "").toUpperCase()) {
@@ -80,7 +80,9 @@ export function strtosz(s: string, unit = 1024n): StrtoszResult {
     hexSuffix = hex;
     end++;
   } else mul = 1n;
-  if (end !== s.length) return { ok: false, code: "EINVAL" };
+  // qemu warns about a suffixed hex number as soon as it sees the suffix, before it rejects what follows
+  const bad = (code: "EINVAL" | "ERANGE"): StrtoszResult => ({ ok: false, code, ...(hexSuffix ? { hexSuffix } : {}) });
+  if (end !== s.length) return bad("EINVAL");
   if (mul === 1n) {
     if (valf !== 0n) return { ok: false, code: "EINVAL" };
     return { ok: true, value: val, hexSuffix };
@@ -88,32 +90,37 @@ export function strtosz(s: string, unit = 1024n): StrtoszResult {
   const fracPart = valf * mul;
   let total = val * mul + (fracPart >> 64n);
   total += (fracPart & U64) >> 63n;
-  if (total > U64) return { ok: false, code: "ERANGE" };
+  if (total > U64) return bad("ERANGE");
   return { ok: true, value: total, hexSuffix };
 }
 
 export type Cvtnum = { ok: true; value: bigint; warning?: string } | { ok: false; lines: string[] };
 
+const hexWarning = (s: string) => `warning: Using a multiplier suffix on hex numbers is deprecated: ${s}`;
+
 /** qemu-img's cvtnum_full(): what `create`, `measure --size`, `map --start-offset` ... print for bad sizes. */
 export function cvtnum(what: string, s: string, min = 0n, max = INT64_MAX): Cvtnum {
   const r = strtosz(s);
+  const warned = r.hexSuffix ? [hexWarning(s)] : [];
   if (!r.ok && r.code === "EINVAL") {
-    return { ok: false, lines: [`Invalid ${what} specified. You may use k, M, G, T, P or E suffixes for`, "kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes."] };
+    return { ok: false, lines: [...warned, `Invalid ${what} specified. You may use k, M, G, T, P or E suffixes for`, "kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes."] };
   }
-  if (!r.ok || r.value > max || r.value < min) return { ok: false, lines: [`Invalid ${what} specified. Must be between ${min} and ${max}.`] };
-  return { ok: true, value: r.value, ...(r.hexSuffix ? { warning: `warning: Using a multiplier suffix on hex numbers is deprecated: ${s}` } : {}) };
+  if (!r.ok || r.value > max || r.value < min) return { ok: false, lines: [...warned, `Invalid ${what} specified. Must be between ${min} and ${max}.`] };
+  return { ok: true, value: r.value, ...(r.hexSuffix ? { warning: hexWarning(s) } : {}) };
 }
 
 /** A QemuOpts size parameter (-o size=..., resize's size): error text as QEMU's option parser words it. */
-export function optSize(name: string, s: string): { ok: true; value: bigint; warning?: string } | { ok: false; message: string } {
+export function optSize(name: string, s: string): { ok: true; value: bigint; warning?: string } | { ok: false; message: string; warning?: string } {
   const r = strtosz(s);
-  if (!r.ok && r.code === "ERANGE") return { ok: false, message: `Value '${s}' is out of range for parameter '${name}'` };
+  const warned = r.hexSuffix ? { warning: hexWarning(s) } : {};
+  if (!r.ok && r.code === "ERANGE") return { ok: false, message: `Value '${s}' is out of range for parameter '${name}'`, ...warned };
   if (!r.ok)
     return {
+      ...warned,
       ok: false,
       message: `Parameter '${name}' expects a non-negative number below 2^64\nOptional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.`,
     };
-  return { ok: true, value: r.value, ...(r.hexSuffix ? { warning: `warning: Using a multiplier suffix on hex numbers is deprecated: ${s}` } : {}) };
+  return { ok: true, value: r.value, ...warned };
 }
 
 /** C's printf("%0.3g", v) for the positive values size_to_str() prints. */
