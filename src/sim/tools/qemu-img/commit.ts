@@ -6,6 +6,7 @@ import { blockStatus } from "../../model/image/status";
 import { addRef, freshLayout, l2Coverage, l2ForWrite, type Qcow2Image } from "../../model/image/qcow2";
 import { within } from "../../model/image/extents";
 import { qcow2Allocated } from "../../model/image/formats";
+import { chainGuest, withGuestView, withoutGuest } from "../../model/image/guest";
 import { resolvePath } from "../../model/fs";
 import { checkCache } from "./inspect";
 import { imageOpts } from "./info";
@@ -64,7 +65,9 @@ function commitInto(chain: DiskImage[], baseIdx: number): DiskImage {
 }
 
 /** qcow2_make_empty(): a v3 image without snapshots is reset to a fresh file; otherwise clusters are discarded. */
-export function makeEmpty(img: DiskImage): DiskImage {
+export function makeEmpty(image: DiskImage): DiskImage {
+  // nothing of the guest's stays in an emptied image: its backing file's view shows through
+  const img = withoutGuest(image);
   if (img.format !== "qcow2" || !img.layout) return { ...img, data: [] };
   const l = img.layout;
   const l1Clusters = Math.ceil((l.l1Size * 8) / l.cs);
@@ -142,7 +145,8 @@ export function commitCommand(run: Run, argv: string[]): number {
     return run.fail(error);
   }
   const imgs = chain.map((l) => l.image);
-  const committed = commitInto(imgs, baseIdx);
+  // the base now holds what the chain down to it showed, the guest's files included
+  const committed = withGuestView(commitInto(imgs, baseIdx), chainGuest(imgs.slice(0, baseIdx + 1)), imgs.slice(baseIdx + 1));
   run.saveLayer(chain[baseIdx]!, committed);
   if (!drop && chain[0]!.native) run.saveLayer(chain[0]!, makeEmpty(imgs[0]!));
   for (let i = 0; i < 3; i++) progress.print(0, 0);
@@ -241,6 +245,7 @@ export function rebaseCommand(run: Run, argv: string[]): number {
   let img = top.image;
   if (!unsafe) {
     let newChain: DiskImage[] = [];
+    const oldView = chainGuest(chain.map((l) => l.image));
     // rebasing onto an image already below us: only what the images in between hold needs copying
     let prefix = -1;
     if (newBase !== "") {
@@ -291,6 +296,8 @@ export function rebaseCommand(run: Run, argv: string[]): number {
       progress.print(step, 100);
       offset += n;
     }
+    // what the guest saw stays what it sees over the new backing chain
+    img = withGuestView(img, oldView, newChain);
   }
   let error: string | undefined;
   if (!top.native || !["qcow2", "qed", "qcow"].includes(img.format)) error = `Could not change the backing file to '${newBase ?? ""}': Operation not supported`;

@@ -19,6 +19,7 @@ import { findSnapshotParam, parseSnapshotParam, type SnapshotParam } from "./sna
 import type { Run } from "./run";
 import { cvtnum } from "./size";
 import { createImage } from "../../model/image/formats";
+import { chainGuest, withGuestView } from "../../model/image/guest";
 
 const LOCK_ERR = (name: string) => `Failed to get "write" lock\nIs another process using the image [${name}]?`;
 
@@ -266,7 +267,7 @@ export function convertCommand(run: Run, argv: string[]): number {
     const top = srcChains[0]![0]!;
     const sn = findSnapshotParam(top, snapParam);
     if (!sn || !sources[0]![0]!.native) return fail("Failed to load snapshot: Can't find snapshot");
-    srcChains = [[{ ...top, data: sn.data, virtualSize: sn.virtualSize }, ...srcChains[0]!.slice(1)]];
+    srcChains = [[withGuestView({ ...top, data: sn.data, virtualSize: sn.virtualSize }, sn.guest), ...srcChains[0]!.slice(1)]];
   }
   const total = srcChains.reduce((n, c) => n + roundUp(c[0]!.virtualSize, 512), 0);
   const backing = a.get("B");
@@ -417,6 +418,8 @@ export function convertCommand(run: Run, argv: string[]): number {
     }
     img = { ...img, qcow2: { ...img.qcow2!, bitmaps: [...have, ...added] } };
   }
+  // the target shows the guest's files of a single source (a concatenation has no one view)
+  img = withGuestView(img, srcChains.length === 1 ? chainGuest(srcChains[0]!) : undefined, targetChain);
   run.saveLayer(targetLayer, img);
   progress.print(100, 0);
   progress.end();
@@ -503,6 +506,8 @@ export function ddCommand(run: Run, argv: string[]): number {
   // dd writes every block it reads, zeroes included
   if (!beyond)
     for (const r of contentOf(src, skipBytes, size)) img = writeImage([img], r.off - skipBytes, r.len, { kind: "data", pat: r.pat ?? 0 });
+  // a copy from the start shows the guest's files (its partition table is there); skipped into, it shows none
+  img = withGuestView(img, skipBytes === 0 && !beyond ? chainGuest(src) : undefined);
   run.saveLayer(t.chain[0]!, img);
   return 0;
 }
