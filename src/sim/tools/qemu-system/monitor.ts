@@ -371,6 +371,12 @@ export class QemuMonitor implements InteractiveProgram {
     }
     const changes: ((f: Fs) => void)[] = [];
     for (const dev of devs) {
+      // bdrv_snapshot_goto() refuses a node with dirty bitmaps (the persistent ones a qcow2 loads on open);
+      // the devices before it have been reverted already
+      if (dev.image.qcow2?.bitmaps.length) {
+        const text = `Error: Could not load snapshot '${name}' on '${dev.drive.id}': Device has active dirty bitmaps\n`;
+        return { text, world: changes.length ? commit(world, this.host, this.pid, vm, (f) => changes.forEach((c) => c(f))) : world };
+      }
       const r = applyInternalSnapshot(dev.image, findSnapshot(dev.image, name)!.id);
       if (!("error" in r)) changes.push(this.putImage(dev.drive, r));
     }

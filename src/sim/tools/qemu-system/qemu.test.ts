@@ -86,6 +86,27 @@ quit`);
     expect(plain(r[4]!.stdout)).toContain("Error: Device 'ide0-hd0' is writable but does not support snapshots");
   });
 
+  it("refuses loadvm on a disk with dirty bitmaps, after reverting the disks before it (as QEMU 7.2 does)", () => {
+    const r = script(`cd /root/images
+qemu-img convert -O qcow2 debian12.qcow2 a.qcow2
+qemu-img create -f qcow2 b.qcow2 1G
+qemu-system-x86_64 -S -display none -nodefaults -hda a.qcow2 -hdb b.qcow2 -monitor stdio
+savevm s1
+quit
+guestfish -a a.qcow2 -i write /etc/hostname changed
+qemu-img bitmap --add b.qcow2 bm0
+qemu-system-x86_64 -S -display none -nodefaults -hda a.qcow2 -hdb b.qcow2 -monitor stdio
+loadvm s1
+quit
+virt-cat -a a.qcow2 /etc/hostname
+qemu-img snapshot -l b.qcow2`);
+    expect(plain(r[3]!.stdout)).not.toContain("Error");
+    expect(plain(r[6]!.stdout)).toContain("Error: Could not load snapshot 's1' on 'ide0-hd1': Device has active dirty bitmaps\n");
+    // bdrv_all_goto_snapshot() had reverted ide0-hd0 before it met the bitmap
+    expect(r[7]!.stdout).toBe("debian12\n");
+    expect(r[8]!.stdout).toMatch(/^1 +s1 /m);
+  });
+
   it("a guest OS shuts down on system_powerdown and QEMU exits; -no-shutdown keeps it", () => {
     const r = script(`cd /root/images
 qemu-system-x86_64 -m 512 -hda debian12.qcow2 -display none -monitor stdio
