@@ -13,7 +13,7 @@ import { resolvePath } from "../../model/fs";
 import { accumulate, optionHelp, secretIds, vmdkBackingError } from "./create";
 import { imageOpts } from "./info";
 import { combinePath, type Layer } from "./open";
-import { hasHelpOption, modelOptions, optionDescs, parseOptions } from "./opts";
+import { hasHelpOption, modelOptions, optionDescs, parseOptions, reparseWarnings } from "./opts";
 import { Progress } from "./progress";
 import { findSnapshotParam, parseSnapshotParam, type SnapshotParam } from "./snapparam";
 import type { Run } from "./run";
@@ -156,10 +156,13 @@ function allocatedStretch(nz: number[][], x: number, n: number, min: number, ali
 }
 
 /** Build the target image: create it with the driver, as `bdrv_create` does for convert. */
-function createTarget(run: Run, out: string, fmt: string, size: number, options: Record<string, string>, backing?: string, backingFmt?: string): DiskImage | string {
+function createTarget(run: Run, out: string, fmt: string, size: number, options: Record<string, string>, backing?: string, backingFmt?: string, warnings: string[] = []): DiskImage | string {
   const abs = resolvePath(run.cwd, out);
   const slash = out.lastIndexOf("/");
+  // the driver's second parse of -o warns again: raw before its protocol creates the file, the others after
+  if (fmt === "raw") for (const w of warnings) run.report(w);
   if (!run.parentExists(out)) return `Could not create '${out}': No such file or directory`;
+  if (fmt !== "raw") for (const w of warnings) run.report(w);
   const vmdkErr = vmdkBackingError(run, fmt, out, backing);
   if (vmdkErr) return vmdkErr;
   const r = createImage({ format: fmt, virtualSize: size, options, ...(backing !== undefined ? { backingFile: backing } : {}), ...(backingFmt !== undefined ? { backingFormat: backingFmt } : {}), seed: run.nowMs + run.world.seq, fileName: out.slice(slash + 1), secrets: secretIds(run) });
@@ -286,6 +289,7 @@ export function convertCommand(run: Run, argv: string[]): number {
       for (const w of parsed.warnings ?? []) run.report(w);
       return fail(parsed.message);
     }
+    for (const w of parsed.warnings) run.report(w);
     if (backing !== undefined && !descs.some((d) => d.name === "backing_file")) return fail(`Backing file not supported for file format '${outFmt}'`);
     if (backingFmt !== undefined && !descs.some((d) => d.name === "backing_fmt")) return fail(`Backing file format not supported for file format '${outFmt}'`);
     const opts = modelOptions(parsed, descs);
@@ -307,7 +311,7 @@ export function convertCommand(run: Run, argv: string[]): number {
     delete opts.backing_fmt;
     // the sources are open: creating one of their files again cannot take the write lock
     if (busy()) return fail(`${outName}: error while converting ${outFmt}: ${LOCK_ERR(outName!)}`);
-    const made = createTarget(run, outName!, outFmt, total, opts, bf, bff);
+    const made = createTarget(run, outName!, outFmt, total, opts, bf, bff, reparseWarnings(outFmt, parsed, descs, ["size"]));
     if (typeof made === "string") return fail(`${outName}: error while converting ${outFmt}: ${made}`);
     const cache = a.get("t");
     if (cache !== undefined && !CACHE_MODES.includes(cache)) return fail(`Invalid cache option: ${cache}`);

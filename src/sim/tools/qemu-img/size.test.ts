@@ -48,3 +48,14 @@ describe("size_to_str and printf rounding", () => {
     expect(fixed(33.333, 2)).toBe("33.33");
   });
 });
+
+describe("hex numbers with a suffix", () => {
+  it("warn as soon as the suffix is read, even when the rest then fails", () => {
+    expect(strtosz("0x1p20")).toEqual({ ok: false, code: "EINVAL", hexSuffix: true });
+    const c = cvtnum("image size", "0x1p20");
+    expect(c.ok ? [] : c.lines[0]).toBe("warning: Using a multiplier suffix on hex numbers is deprecated: 0x1p20");
+    expect(optSize("size", "0x1p3")).toMatchObject({ ok: false, warning: "warning: Using a multiplier suffix on hex numbers is deprecated: 0x1p3" });
+    // a hex E is a digit, not the exabyte suffix
+    expect(strtosz("0x10E")).toEqual({ ok: true, value: 0x10en, hexSuffix: false });
+  });
+});
