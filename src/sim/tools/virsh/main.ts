@@ -8,7 +8,7 @@ import { lvErr } from "../../model/libvirt/types";
 import { argvSource, Opts, parseCommands, stringSource, type ParsedCmd } from "./parse";
 import { findCommand, findGroup, hasFlag } from "./table";
 import { commandHelp, groupedHelp, groupHelp, usage } from "./help";
-import { Virsh } from "./runtime";
+import { Virsh, type EditRequestSpec } from "./runtime";
 import { HANDLERS } from "./handlers/index";
 import { completeVirsh, completeWords } from "./completion";
 import { noSupport } from "./common";
@@ -169,12 +169,14 @@ function echo(v: Virsh, o: Opts): boolean {
 }
 
 /** Run parsed commands in order (vshCommandRun); returns the status of the last. */
-function runAll(v: Virsh, cmds: ParsedCmd[], interactive: boolean): { ok: boolean; quit: boolean } {
+function runAll(v: Virsh, cmds: ParsedCmd[], interactive: boolean): { ok: boolean; quit: boolean; rest?: ParsedCmd[] } {
   let ok = true;
-  for (const c of cmds) {
+  for (const [i, c] of cmds.entries()) {
     const t0 = v.world.clock;
     ok = runOne(v, c, interactive);
     if (c.def.name === "quit" || c.def.name === "exit") return { ok, quit: true };
+    // an *-edit command waits for the editor: the commands after it run once it is done (editStep)
+    if (v.editRequest && !interactive) return { ok, quit: false, rest: cmds.slice(i + 1) };
     if (v.timing) v.print(`\n(Time: ${(0.1 + ((v.world.clock - t0) % 7) / 100).toFixed(3)} ms)\n\n`);
     else v.printExtra("\n");
   }
@@ -342,11 +344,7 @@ export const virshTool: Tool = {
     if (!parsed) return result(v, 0, { interactive: new VirshShell(v, v.quiet) });
     const r = runAll(v, parsed.cmds, false);
     const edit = v.editRequest;
-    if (edit) {
-      const last = v.out[v.out.length - 1];
-      if (last && last.fd === 1 && last.text === "\n") v.out.pop();
-      return result(v, r.ok ? 0 : 1, { edit: editStep(v, edit) });
-    }
+    if (edit) return result(v, r.ok ? 0 : 1, { edit: editStep(v, edit, r.rest ?? []) });
     return result(v, r.ok ? 0 : 1);
   },
   complete(ctx: ToolContext, args: string[], partial: string): string[] {
@@ -395,18 +393,38 @@ function editorFailure(v: Virsh, r: Exclude<EditOutcome, { kind: "edited" }>): v
 }
 
 /** Wrap a handler's edit request so the shell runs the editor and then virsh finishes the command. */
-function editStep(v: Virsh, req: NonNullable<Virsh["editRequest"]>): EditRequest {
+function editStep(v: Virsh, req: EditRequestSpec, rest: ParsedCmd[]): EditRequest {
   return {
     suffix: req.suffix,
     content: req.content,
     apply(edited: EditOutcome, world: World): Step {
       v.world = world;
       v.out = [];
+      v.editRequest = req;
       let ok = false;
       if (edited.kind === "edited") ok = req.apply(edited.text);
-      else editorFailure(v, edited);
+      else {
+        // vshEditFile reports the editor's failure itself, before the command's own cleanup message
+        editorFailure(v, edited);
+        v.reportError();
+        req.editorFailed?.();
+      }
       if (!ok) v.reportError();
+      v.editRequest = undefined;
+      // real virsh dies here (a NULL object after an invalid edit without a terminal to ask on): nothing more runs
+      if (req.exit !== undefined) return { world: v.world, out: v.out, exit: req.exit };
       v.printExtra("\n");
+      if (rest.length) {
+        const r = runAll(v, rest, false);
+        // a second edit in the same batch: no editor is offered for it in this step
+        const next = v.editRequest;
+        if (next) {
+          const before = v.out;
+          const st = editStep(v, next, r.rest ?? []).apply({ kind: "no-editor" }, v.world);
+          return { ...st, out: [...before, ...st.out] };
+        }
+        ok = r.ok;
+      }
       return { world: v.world, out: v.out, exit: ok ? 0 : 1 };
     },
   };

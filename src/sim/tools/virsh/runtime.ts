@@ -9,6 +9,21 @@ import type { Domain, LibvirtConn, LibvirtHost, LvError } from "../../model/libv
 import type { Chunk, ToolContext } from "../../shell/tool";
 import { uuidFor, macFor } from "../../model/world";
 
+/** What an `*-edit` command asks of the editor step (see editStep in main.ts). */
+export interface EditRequestSpec {
+  suffix: string;
+  content: string;
+  /** The edited text came back: define it; false when the command failed. */
+  apply(edited: string): boolean;
+  /**
+   * The editor failed (its error already reported, as vshEditFile does): the command's own cleanup message, e.g.
+   * snapshot-edit's 'Failed to update NAME'.
+   */
+  editorFailed?(): void;
+  /** virsh's exit status to use instead of 0/1 (a command that crashes real virsh, exit 139). */
+  exit?: number;
+}
+
 export class Virsh {
   world: World;
   out: Chunk[] = [];
@@ -30,7 +45,7 @@ export class Virsh {
   /** virsh's working directory (its `cd` changes it in interactive mode). */
   cwd: string;
   /** Set by `edit`-style commands: text to open in the learner's editor and what to do with the result. */
-  editRequest: { suffix: string; content: string; apply(edited: string): boolean } | undefined;
+  editRequest: EditRequestSpec | undefined;
 
   constructor(
     readonly ctx: ToolContext,

@@ -9,6 +9,7 @@ import { caseSort, table, treePrint } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
 import { xpathDump } from "../xpath";
+import { reedit } from "./snapshot";
 
 const SCHEMA = "XML document failed to validate against schema: Unable to validate doc against /usr/share/libvirt/schemas/domaincheckpoint.rng\n";
 
@@ -26,7 +27,7 @@ export function checkpointXml(c: Checkpoint, withDomain: boolean): XmlEl {
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
 
 /** virDomainCheckpointDefParseString (with the schema's simplest checks) and the driver's create. */
-function createFromXml(v: Virsh, dom: Domain, xmlText: string, redefine: boolean, from?: string): boolean {
+function createFromXml(v: Virsh, dom: Domain, xmlText: string, redefine: boolean, from?: string, defined?: (name: string) => void): boolean {
   if (readonlyDenies(v, "virDomainCheckpointCreateXML")) return false;
   // testDomainCheckpointCreateXML refuses before parsing anything
   if (dom.snapshots.length) return v.fail(lvErr("OPERATION_UNSUPPORTED", "Operation not supported: cannot create checkpoint while snapshot exists"));
@@ -62,6 +63,10 @@ function createFromXml(v: Virsh, dom: Domain, xmlText: string, redefine: boolean
     res = v.mutateDomain(dom, (d) => C.redefineCheckpoint(d, chk));
   } else res = v.mutateDomain(dom, (d) => C.createCheckpoint(d, { ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}), ...(diskEls.length ? { disks } : {}) }, now));
   if ("code" in res) return v.fail(res);
+  if (defined) {
+    defined(res.name);
+    return true;
+  }
   v.printExtra(from !== undefined ? `Domain checkpoint ${res.name} created from '${from}'` : `Domain checkpoint ${res.name} created`);
   return true;
 }
@@ -279,7 +284,48 @@ const checkpointDelete: Handler = (v, o) => {
   return true;
 };
 
+/**
+ * `checkpoint-edit` (cmdCheckpointEdit): the checkpoint's XML in the editor, redefined from what comes back; a
+ * new <name> is refused after the fact (the new checkpoint's metadata deleted again).
+ */
+const checkpointEdit: Handler = (v, o) => {
+  const r = optDomain(v, o);
+  if (!r) return false;
+  const c = lookup(v, o, r.dom);
+  if (!c) return false;
+  const name = c.name;
+  const text = formatXml(checkpointXml(c, true));
+  const failed = () => v.error(`Failed to update ${name}`);
+  v.editRequest = {
+    suffix: ".xml",
+    content: text,
+    editorFailed: failed,
+    apply: (edited) => {
+      if (edited === text) {
+        v.printExtra(`Checkpoint ${name} XML configuration not changed.\n`);
+        return true;
+      }
+      let editedName: string | undefined;
+      if (!createFromXml(v, r.dom, edited, true, undefined, (n) => (editedName = n))) return reedit(v, "Failed.", false, failed);
+      if (editedName === name) {
+        v.printExtra(`Checkpoint ${name} edited.\n`);
+        return true;
+      }
+      const e = v.mutateDomain(r.dom, (d) => C.deleteCheckpoint(d, editedName!, { children: false, childrenOnly: false }));
+      if (e) {
+        v.lastError = e;
+        v.reportError();
+        v.error(`Failed to clean up ${editedName}`);
+      } else v.error(`Cannot rename checkpoint ${name} to ${editedName}`);
+      failed();
+      return false;
+    },
+  };
+  return true;
+};
+
 export const CHECKPOINT_HANDLERS: Record<string, Handler> = {
+  "checkpoint-edit": checkpointEdit,
   "checkpoint-create": checkpointCreate,
   "checkpoint-create-as": checkpointCreateAs,
   "checkpoint-info": checkpointInfo,

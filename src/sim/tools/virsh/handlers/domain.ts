@@ -4,6 +4,7 @@ import { curMemKiB, curVcpus, disksOf, domDescription, domName, domTitle, ifaces
 import { lvErr, type Domain, type LibvirtConn } from "../../../model/libvirt/types";
 import { child, el, formatXml, kids, parseXml, type XmlEl } from "../../../model/libvirt/xml";
 import { xpathDump } from "../xpath";
+import { reedit } from "./snapshot";
 import { affectFlags, exclusive, noSupport, optDomain, optNum, optScaled, optStr, readXmlFile, requires, unsupportedFlags, type Handler } from "../common";
 import { caseSort, cpuMapString, formatCpuList, kv, parseCpuList, table } from "../format";
 import type { Opts } from "../parse";
@@ -666,6 +667,42 @@ const saveImageDefine: Handler = (v, o) => {
   return true;
 };
 
+/** `save-image-edit` (cmdSaveImageEdit): the saved domain XML in the editor, written back into the state file. */
+const saveImageEdit: Handler = (v, o) => {
+  if (o.has("running") && o.has("paused")) {
+    v.error("Options --running and --paused are mutually exclusive");
+    return false;
+  }
+  const file = o.raw("file")!;
+  const img = openSaveImage(v, file);
+  if ("code" in img) return v.fail(img);
+  const text = img.xml;
+  const edited = () => {
+    v.printExtra(`State file ${file} edited.\n`);
+    return true;
+  };
+  v.editRequest = {
+    suffix: ".xml",
+    content: text,
+    apply: (doc) => {
+      if (doc === text) {
+        v.printExtra(`Saved image ${file} XML configuration not changed.\n`);
+        return true;
+      }
+      const cur = openSaveImage(v, file);
+      const def = "code" in cur ? cur : parseDomainXml(doc, defContext(v));
+      if ("code" in def) {
+        v.lastError = def;
+        return reedit(v, "Failed.", false, () => undefined, edited);
+      }
+      const paused = o.has("paused") || (!("code" in cur) && cur.paused && !o.has("running"));
+      v.writeLocalFile(file, saveImageText(v, formatXml(def), paused));
+      return edited();
+    },
+  };
+  return true;
+};
+
 const managedsave: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
@@ -1202,6 +1239,7 @@ export const DOMAIN_HANDLERS: Record<string, Handler> = {
   "managedsave-define": managedsaveDefine,
   "save-image-dumpxml": saveImageDumpxml,
   "save-image-define": saveImageDefine,
+  "save-image-edit": saveImageEdit,
   setmem,
   setmaxmem,
   setvcpus,
