@@ -258,8 +258,8 @@ export async function startLab(term: Terminal, id: string, fresh: boolean): Prom
   let session: import("../../sim/shell/session").Session;
   session = app.sessionFor(save, {
     tty: true,
-    editor: (content, suffix) => {
-      const ed = editorCommand(session.exportedEnv());
+    editor: (content, suffix, env) => {
+      const ed = editorCommand(env);
       if (!ed) return { kind: "no-editor" };
       process.stdin.setRawMode?.(false);
       try {

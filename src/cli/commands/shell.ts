@@ -50,8 +50,8 @@ export function registerShell(program: Command, term: Terminal) {
       let session: ReturnType<typeof newSession>;
       session = newSession(world, {
         tty: true,
-        editor: (content, suffix) => {
-          const ed = editorCommand(session.exportedEnv());
+        editor: (content, suffix, env) => {
+          const ed = editorCommand(env);
           if (!ed) return { kind: "no-editor" };
           process.stdin.setRawMode?.(false);
           try {

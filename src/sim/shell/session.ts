@@ -22,8 +22,11 @@ export interface ShellState {
 export interface SessionOptions {
   /** True when a person is at a terminal (the REPL); false in script mode. */
   tty: boolean;
-  /** Opens the learner's editor on text: the edited text, or how the editor failed. */
-  editor?: (content: string, suffix: string) => EditOutcome;
+  /**
+   * Opens the learner's editor on text: the edited text, or how the editor failed. `env` is the environment
+   * the simulated program saw (exported variables plus `EDITOR=... virsh edit` assignments).
+   */
+  editor?: (content: string, suffix: string, env: Readonly<Record<string, string>>) => EditOutcome;
   /** Milliseconds the simulated clock advances per command. */
   tick?: number;
 }
@@ -444,7 +447,7 @@ export class Session {
     let chunks = r.out;
     let exit = r.exit;
     if (r.edit) {
-      const edited: EditOutcome = this.options.editor ? this.options.editor(r.edit.content, r.edit.suffix) : { kind: "no-editor" };
+      const edited: EditOutcome = this.options.editor ? this.options.editor(r.edit.content, r.edit.suffix, ctx.env) : { kind: "no-editor" };
       const step = r.edit.apply(edited, this.world);
       if (step.world) this.world = step.world;
       chunks = [...chunks, ...step.out];

@@ -180,6 +180,20 @@ describe("virsh edit", () => {
     sh(s, "virsh edit win10");
     expect(sh(s, "virsh dumpxml win10").stdout).toBe(before);
   });
+
+  it("hands the editor the environment virsh saw, EDITOR=... on the command line included", () => {
+    const seen: (string | undefined)[] = [];
+    const s = session("kvm", {
+      editor: (content, _suffix, env) => {
+        seen.push(env.VISUAL ?? env.EDITOR);
+        return { kind: "edited", text: content };
+      },
+    });
+    sh(s, "EDITOR=nano virsh edit win10");
+    sh(s, "export EDITOR=vim; virsh net-edit default");
+    sh(s, "VISUAL=emacs virsh pool-edit default");
+    expect(seen).toEqual(["nano", "vim", "emacs"]);
+  });
 });
 
 describe("vol-resize of a qcow2 volume (libvirt runs qemu-img resize)", () => {
