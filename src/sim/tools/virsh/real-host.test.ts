@@ -144,10 +144,21 @@ describe("virsh edit", () => {
     expect(sh(s, "virsh dominfo win10").stdout).toContain("Max memory:     4194304 KiB\n");
     const s2 = session("kvm", { editor: edited((text) => text) });
     expect(sh(s2, "virsh net-edit default").stdout).toBe("Network default XML configuration not changed.\n\n");
-    const s3 = session("kvm", { editor: edited((text) => text.replace("</name>", "")) });
+    // refused XML at a terminal: libvirt's error, then the Try again? prompt (answered as n)
+    const s3 = session("kvm", { tty: true, editor: edited((text) => text.replace("</name>", "")) });
     const bad = sh(s3, "virsh edit win10");
     expect(bad.exit).toBe(1);
     expect(bad.stderr).toContain("Opening and ending tag mismatch");
+    expect(bad.stdout).toContain("Failed. Try again? [y,n,i,f,?]: ");
+    expect(sh(s3, "virsh net-edit default").stdout).not.toContain("[y,n,i,f,?]");
+    // without a terminal virsh 9.0 (measured) says Failed. and carries on, naming a null domain
+    const s4 = session("kvm", { editor: edited((text) => text.replace("</name>", "")) });
+    expect(sh(s4, "virsh edit win10")).toEqual({ stdout: "Domain '(null)' XML configuration edited.\n\n", stderr: "error: Failed.\n", exit: 0 });
+    expect(sh(s4, "virsh dominfo win10").stdout).toContain("Max memory:     8388608 KiB\n");
+    const s5 = session("kvm", { editor: edited((text) => text.replace("</network>", "")) });
+    expect(sh(s5, "virsh net-edit default")).toEqual({ stdout: "Network (null) XML configuration edited.\n\n", stderr: "error: Failed.\n", exit: 0 });
+    const s6 = session("kvm", { editor: edited((text) => text.replace("</pool>", "")) });
+    expect(sh(s6, "virsh pool-edit default")).toEqual({ stdout: "Pool (null) XML configuration edited.\n\n", stderr: "error: Failed.\n", exit: 0 });
     expect(sh(session("kvm"), "virsh edit win10").stderr).toContain("no $EDITOR");
   });
 

@@ -488,8 +488,11 @@ const edit: Handler = (v, o) => {
       const res = "code" in def ? def : v.mutate((c) => D.defineDomain(c, def));
       if ("code" in res) {
         v.lastError = res;
-        v.error("Failed. Try again? [y,n,i,f,?]: ");
-        return false;
+        // without a terminal virsh carries on as if the definition had worked (libvirt 9.0 prints a null name)
+        return reedit(v, "Failed.", true, () => undefined, () => {
+          v.printExtra("Domain '(null)' XML configuration edited.\n");
+          return true;
+        });
       }
       v.printExtra(`Domain '${domName(res.def)}' XML configuration edited.\n`);
       return true;

@@ -10,6 +10,7 @@ import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
 import { xpathDump } from "../xpath";
 import { ipAdd, maskBits } from "./devices";
+import { reedit } from "./snapshot";
 
 const isTest = (v: Virsh) => v.conn.driver === "test";
 
@@ -303,8 +304,11 @@ const netEdit: Handler = (v, o) => {
       const res = "code" in def ? def : v.mutate((c) => N.defineNetwork(c, def));
       if ("code" in res) {
         v.lastError = res;
-        v.error("Failed. Try again? [y,n,i,f,?]: ");
-        return false;
+        // without a terminal virsh carries on as if the definition had worked (libvirt 9.0 prints a null name)
+        return reedit(v, "Failed.", false, () => undefined, () => {
+          v.printExtra("Network (null) XML configuration edited.\n");
+          return true;
+        });
       }
       v.printExtra(`Network ${netName(res.def)} XML configuration edited.\n`);
       return true;

@@ -10,6 +10,7 @@ import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
 import { xpathDump } from "../xpath";
 import { qemuImg } from "../../qemu-img/index";
+import { reedit } from "./snapshot";
 
 const isTest = (v: Virsh) => v.conn.driver === "test";
 const GiB = 1024 ** 3;
@@ -337,8 +338,11 @@ const poolEdit: Handler = (v, o) => {
       const p = definePoolXml(v, edited, false, o);
       if ("code" in p) {
         v.lastError = p;
-        v.error("Failed. Try again? [y,n,i,f,?]: ");
-        return false;
+        // without a terminal virsh carries on as if the definition had worked (libvirt 9.0 prints a null name)
+        return reedit(v, "Failed.", false, () => undefined, () => {
+          v.printExtra("Pool (null) XML configuration edited.\n");
+          return true;
+        });
       }
       v.printExtra(`Pool ${poolName(p.def)} XML configuration edited.\n`);
       return true;
