@@ -2,7 +2,7 @@
 // discarding, the way QEMU's drivers allocate clusters (copy-on-write from the backing file included).
 import type { DiskImage } from "../image";
 import { markDirty } from "./bitmaps";
-import { alignOut, normalize, overwrite, slice, within, type Extent } from "./extents";
+import { alignOut, firstAfter, normalize, overwrite, slice, within, type Extent } from "./extents";
 import { FORMATS, qcow2Allocated, roundUp } from "./formats";
 import { addRef, allocBytes, l2Coverage, l2ForWrite, refcount, type Qcow2Image } from "./qcow2";
 
@@ -194,6 +194,22 @@ function mapQcow2Clusters(w: ReturnType<typeof workOn>, c0: number, c1: number):
       }
       let n = 0;
       while (c + n < stop) {
+        // skip at once over clusters the layer has no host cluster for (a fresh write's common case)
+        const i = firstAfter(w.img.data, (c + n) * cs);
+        const next = w.img.data[i];
+        if (!next || next.off >= (c + n + 1) * cs || next.host === undefined) {
+          let to = stop;
+          for (let k = i; k < w.img.data.length; k++) {
+            const x = w.img.data[k]!;
+            if (x.off >= stop * cs) break;
+            if (x.host !== undefined) {
+              to = Math.max(c + n + 1, Math.min(stop, Math.floor(x.off / cs)));
+              break;
+            }
+          }
+          n = to - c;
+          continue;
+        }
         const f = hostOf(w.img, cs, c + n);
         if (f && !f.comp && refcount(l, Math.floor((f.host! + ((c + n) * cs - f.off)) / cs)) === 1) break;
         n++;
@@ -300,8 +316,11 @@ function placeRuns(runs: Extent[], hosts: number[], g0: number, g: number): Exte
     const end = r.off + r.len;
     while (off < end) {
       const gi = Math.floor(off / g);
-      const stop = Math.min(end, (gi + 1) * g);
       const h = hosts[gi - g0]!;
+      // grains whose host offsets follow each other make one piece
+      let gj = gi + 1;
+      while (gj * g < end && hosts[gj - g0] === h + (gj - gi) * g) gj++;
+      const stop = Math.min(end, gj * g);
       out.push({ ...r, off, len: stop - off, host: h + (off - gi * g) });
       off = stop;
     }

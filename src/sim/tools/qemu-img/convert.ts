@@ -369,10 +369,20 @@ export function convertCommand(run: Run, argv: string[]): number {
   let done = 0;
   let img = target;
   const packer = compressed && img.layout ? new CompressedPacker(workCopy(img)) : undefined;
+  // compressed clusters written one after another are put into the data map together (one list update)
+  let pending: Extent[] = [];
+  const flush = () => {
+    if (!pending.length) return;
+    const last = pending[pending.length - 1]!;
+    img = { ...img, layout: packer!.image.layout, fileLength: packer!.image.fileLength, data: overwrite(img.data ?? [], pending[0]!.off, last.off + last.len, pending) };
+    pending = [];
+  };
   const writeData = (runs: Extent[]) => {
+    flush();
     img = writeRuns([img, ...targetChain], runs);
   };
   const writeZeroes = (off: number, len: number) => {
+    flush();
     if (!zeroInit) img = writeImage([img, ...targetChain], off, len, { kind: "zero", unmap: true });
   };
   for (const p of pieces) {
@@ -380,8 +390,12 @@ export function convertCommand(run: Run, argv: string[]): number {
       done += p.len;
       progress.print((100 * done) / allocated, 0);
     }
-    if (p.status === "backing") continue;
+    if (p.status === "backing") {
+      flush();
+      continue;
+    }
     if (p.status === "zero") {
+      flush();
       if (minSparse === 0) img = writeImage([img, ...targetChain], p.off, p.len, { kind: "data", pat: 0 });
       else writeZeroes(p.off, p.len);
       continue;
@@ -394,7 +408,10 @@ export function convertCommand(run: Run, argv: string[]): number {
     if (compressed) {
       // a compressed cluster is written whole, unless it is all zeroes
       if (runs.every((r) => (r.pat ?? 0) === 0)) writeZeroes(p.off, p.len);
-      else if (packer) img = writeCompressedCluster(img, packer, p.off, runs);
+      else if (packer) {
+        if (pending.length && pending[pending.length - 1]!.off + pending[pending.length - 1]!.len !== p.off) flush();
+        pending.push(...compressedCluster(img, packer, p.off, runs));
+      }
       else writeData(runs);
       continue;
     }
@@ -407,6 +424,7 @@ export function convertCommand(run: Run, argv: string[]): number {
       at += st.len;
     }
   }
+  flush();
   if (packer) img = { ...img, fileLength: Math.max(img.fileLength, packer.fileLength) };
   if (img.layout) img = { ...img, allocated: qcow2Allocated(img) };
   if (a.has("bitmaps")) {
@@ -437,16 +455,14 @@ function workCopy(img: DiskImage): Qcow2Image & { fileLength: number } {
   return { layout: { ...l, rc: l.rc.map((r) => ({ ...r })), rb: [...l.rb], l2: { ...l.l2 } }, fileLength: img.fileLength };
 }
 
-/** One compressed cluster into a qcow2 target: its content (zero-padded to the cluster) deflated and packed. */
-function writeCompressedCluster(img: DiskImage, packer: CompressedPacker, off: number, runs: Extent[]): DiskImage {
+/** One compressed cluster into a qcow2 target: its content (zero-padded to the cluster) deflated and packed; the extents to put in the data map. */
+function compressedCluster(img: DiskImage, packer: CompressedPacker, off: number, runs: Extent[]): Extent[] {
   const q = packer.image;
   const cs = q.layout.cs;
   const per = l2Coverage(q.layout) / cs;
   l2ForWrite(q, Math.floor(off / cs / per));
   const host = packer.alloc(compressedClusterSize(runs.map((r) => ({ len: r.len, pat: r.pat ?? 0 })), cs, img.qcow2?.compressionType ?? "zlib"));
-  const end = runs.length ? runs[runs.length - 1]!.off + runs[runs.length - 1]!.len : off;
-  const placed = runs.map((r): Extent => ({ off: r.off, len: r.len, kind: "data", pat: r.pat ?? 0, host, comp: true }));
-  return { ...img, layout: q.layout, fileLength: q.fileLength, data: overwrite(img.data ?? [], off, end, placed) };
+  return runs.map((r): Extent => ({ off: r.off, len: r.len, kind: "data", pat: r.pat ?? 0, host, comp: true }));
 }
 
 // ------------------------------------------------------------------------------------------------ dd
