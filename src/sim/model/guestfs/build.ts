@@ -53,6 +53,11 @@ export interface GuestTemplate {
   partitions: TemplatePart[];
   lvm?: { vg: string; lvs: { name: string; percent: number; fs: FsType; uuid: string }[] };
   mounts: [string, string][];
+  /**
+   * The installed system's files beyond those listed, by mount point: what a small server install takes
+   * (Debian 12 standard + ssh: 1.25 GiB on /; Rocky 9 minimal: 1.56 GiB on /, 190 MiB on /boot).
+   */
+  installed?: Record<string, { bytes: number; files: number }>;
   dirs: string[];
   symlinks?: [string, string][];
   modes?: [string, string][];
@@ -69,8 +74,11 @@ export const TEMPLATES = templatesData as unknown as Record<string, GuestTemplat
 /** What a placeholder x86-64 ELF binary holds (inspection reads the architecture from its header). */
 export const ELF_X86_64 = "\x7fELF\x02\x01\x01 x86-64 executable\n";
 
-/** The disk a template describes, as the recording's guestfish script leaves it. */
-export function buildTemplate(name: string, mtime: number, uuidFor: (n: number) => string): GuestDisk | undefined {
+/**
+ * The disk a template describes, as the recording's guestfish script leaves it; with `installed`, its
+ * filesystems also hold the installed system's payload (what a fixture's guest OS takes on disk).
+ */
+export function buildTemplate(name: string, mtime: number, uuidFor: (n: number) => string, o: { installed?: boolean } = {}): GuestDisk | undefined {
   const t = TEMPLATES[name];
   if (!t) return undefined;
   let d: GuestDisk = partInit(emptyDisk(), t.ptable);
@@ -109,6 +117,7 @@ export function buildTemplate(name: string, mtime: number, uuidFor: (n: number) 
     const m = [...mounts].filter((x) => path === x.mp || path.startsWith(x.mp === "/" ? "/" : x.mp + "/")).sort((a, b) => b.mp.length - a.mp.length)[0]!;
     return { fs: m.fs, inner: m.mp === "/" ? path : path.slice(m.mp.length) || "/" };
   };
+  if (o.installed) for (const { mp, fs } of mounts) if (t.installed?.[mp]) fs.payload = { ...t.installed[mp]! };
   const t0 = { mtime, owner: "0", group: "0" };
   for (const { mp } of mounts) if (mp !== "/") makeDir(locate("/").fs.files, mp, { ...t0, parents: true });
   for (const dir of t.dirs) {

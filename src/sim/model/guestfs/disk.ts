@@ -16,6 +16,16 @@ export interface GuestFs {
   nextIno?: number;
   /** Real sizes of files whose bytes the sim abbreviates (a binary kept as its ELF header), by path. */
   sizes?: Record<string, number>;
+  /**
+   * The installed operating system's files that the model does not list one by one (the packages'
+   * contents): statvfs counts their bytes and inodes, and the disk image holds their data.
+   */
+  payload?: { bytes: number; files: number };
+  /**
+   * Bytes of free space that still hold the data of deleted files: free for the filesystem, but written in
+   * the disk image until something trims or zeroes them (fstrim, virt-sparsify).
+   */
+  deleted?: number;
 }
 
 export interface GuestPartition {
@@ -155,9 +165,9 @@ export function fsOverhead(fs: GuestFs): number {
   }
 }
 
-/** Bytes the files take (each regular file rounded up to 4 KiB blocks, plus the directories). */
+/** Bytes the files take (each regular file rounded up to 4 KiB blocks, plus the directories and the OS payload). */
 export function filesSize(fs: GuestFs): number {
-  let n = 0;
+  let n = fs.payload ? Math.ceil(fs.payload.bytes / 4096) * 4096 : 0;
   for (const node of Object.values(fs.files)) {
     if (node.kind === "file") n += Math.ceil(Buffer.byteLength(node.content) / 4096) * 4096 + (node.image ? 0 : 0);
     else if (node.kind === "dir") n += fs.type === "xfs" ? 0 : 4096;

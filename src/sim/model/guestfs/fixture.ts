@@ -7,12 +7,16 @@ import { uuidFor, type Host, type World } from "../world";
 import { buildTemplate, TEMPLATES } from "./build";
 import { putGuest } from "./image";
 
-/** Create `path` on `host` as a `format` image holding the guest of template `name`; undefined if unknown. */
-export function createTemplateImage(world: World, host: string, path: string, name: string, format = "qcow2"): World | undefined {
+/**
+ * Create `path` on `host` as a `format` image holding the guest of template `name`; undefined if unknown.
+ * Without `installed` the guest is the bare template the golden recordings built with guestfish (a few
+ * files); with it, an installed system's footprint as fixtures have it.
+ */
+export function createTemplateImage(world: World, host: string, path: string, name: string, format = "qcow2", o: { installed?: boolean } = {}): World | undefined {
   const t = TEMPLATES[name];
   if (!t) return undefined;
   const mtime = Math.floor(world.clock / 1000);
-  const guest = buildTemplate(name, mtime, (n) => uuidFor(world.seq * 31 + n));
+  const guest = buildTemplate(name, mtime, (n) => uuidFor(world.seq * 31 + n), o);
   if (!guest) return undefined;
   return produce(world, (w) => {
     const fs = w.hosts[host]!.fs;
@@ -26,6 +30,7 @@ export function createTemplateImage(world: World, host: string, path: string, na
 /**
  * The `guests:` section of a host fixture: image path → template name, giving images that other sections
  * created (libvirt volumes) or new ones a guest OS, e.g. `/var/lib/libvirt/images/web01.qcow2: debian12`.
+ * The guest is an installed system: its filesystems hold the template's `installed` payload.
  */
 export function loadGuestsSection(section: unknown, host: Host, world: World): { path: (string | number)[]; message: string }[] {
   if (typeof section !== "object" || section === null || Array.isArray(section)) return [{ path: [], message: "a map of image path to guest template, e.g. /var/lib/libvirt/images/web01.qcow2: debian12" }];
@@ -42,7 +47,7 @@ export function loadGuestsSection(section: unknown, host: Host, world: World): {
       problems.push({ path: [path], message: "an absolute image path" });
       continue;
     }
-    const built = buildTemplate(name, mtime, (k) => uuidFor(0x6e57 + n * 97 + k));
+    const built = buildTemplate(name, mtime, (k) => uuidFor(0x6e57 + n * 97 + k), { installed: true });
     n++;
     if (!built) continue;
     const guest = hostname ? renameGuest(built, hostname) : built;

@@ -230,8 +230,9 @@ function xfsChunks(fs: GuestFs, agcount: number): number {
 /** statvfs of a mounted guest filesystem; XFS hides more on a read-write mount than on a read-only one. */
 export function statvfs(fs: GuestFs, readonly: boolean): StatVfs {
   const entries = Object.entries(fs.files);
-  const content = entries.reduce((a, [p, n]) => a + (p === "/lost+found" || p === "/" ? 0 : nodeBlocks(fs, p, n)), 0);
-  const created = entries.filter(([p]) => p !== "/" && p !== "/lost+found").length;
+  const bs0 = blockSize(fs);
+  const content = entries.reduce((a, [p, n]) => a + (p === "/lost+found" || p === "/" ? 0 : nodeBlocks(fs, p, n)), 0) + (fs.payload ? Math.ceil(fs.payload.bytes / bs0) : 0);
+  const created = entries.filter(([p]) => p !== "/" && p !== "/lost+found").length + (fs.payload?.files ?? 0);
   const common = { fsid: 2049, namemax: 255, flag: readonly ? 4097 : 4096 };
   if (fs.type === "ext2" || fs.type === "ext3" || fs.type === "ext4") {
     const g = extGeometry(fs.type, fs.size);
@@ -247,7 +248,7 @@ export function statvfs(fs: GuestFs, readonly: boolean): StatVfs {
   if (fs.type === "xfs") {
     const g = xfsGeometry(fs.size);
     const blocks = g.dblocks - g.logBlocks;
-    const chunks = xfsChunks(fs, g.agcount);
+    const chunks = xfsChunks(fs, g.agcount) + Math.ceil((fs.payload?.files ?? 0) / 64);
     const used = Math.min(blocks, g.agcount * 14 + 8 * chunks + content + (readonly ? 0 : xfsRwReserve(g)));
     const bfree = blocks - used;
     const maxi = Math.floor(Math.floor((g.dblocks * g.imaxpct) / 100) / 8) * 64;

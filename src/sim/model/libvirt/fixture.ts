@@ -4,6 +4,7 @@ import { z } from "zod";
 import { baseHost } from "../host-base";
 import { makeDir, writeFile, type Fs } from "../fs";
 import { newImage } from "../image";
+import { fillAllocation } from "../guestfs/image";
 import { uuidFor, macFor, type Host, type World } from "../world";
 import { normalizeDomain } from "./domain-xml";
 import { normalizePool, parseNetworkXml } from "./net-xml";
@@ -182,7 +183,7 @@ export function loadLibvirtSection(section: unknown, host: Host, world: World): 
     for (const v of p.volumes) {
       const cap = Math.round(v.capacity_gib * GiB);
       const img = newImage(v.format === "iso" ? "raw" : v.format, cap, v.backing ? { backingFile: v.backing, backingFormat: "qcow2" } : {});
-      if (v.allocation_gib !== undefined) img.allocated = Math.round(v.allocation_gib * GiB);
+      // allocation_gib is written as data once the guests section has put operating systems in (settle)
       if (v.format === "iso") img.allocated = cap;
       writeFile(fs, `${p.path}/${v.name}`, "", { mtime, mode: v.format === "iso" ? 0o644 : 0o600, image: img });
     }
@@ -289,6 +290,32 @@ export function loadLibvirtSection(section: unknown, host: Host, world: World): 
   const lv: LibvirtHost = { conns: { [fx.uri]: conn } };
   host.subsystems.libvirt = lv;
   syncHostFiles(fs, conn, mtime, host.name);
+  return problems;
+}
+
+/**
+ * Second pass over the `libvirt:` section, after the other sections (guests) have run: each volume with an
+ * `allocation_gib` gets data written until its image's allocation reaches it (deleted files' data inside a
+ * guest's filesystems, plain data otherwise), then every pool is refreshed as libvirtd does when it starts,
+ * so pool-info and vol-list show what is on disk.
+ */
+export function settleLibvirtSection(section: unknown, host: Host): Problem[] {
+  const r = LibvirtFx.safeParse(section ?? {});
+  const conn = (host.subsystems.libvirt as LibvirtHost | undefined)?.conns[r.success ? r.data.uri : ""];
+  if (!r.success || !conn) return [];
+  const problems: Problem[] = [];
+  r.data.pools.forEach((p, pi) =>
+    p.volumes.forEach((v, vi) => {
+      if (v.allocation_gib === undefined || v.format === "iso") return;
+      const target = Math.round(v.allocation_gib * GiB);
+      const path = `${p.path}/${v.name}`;
+      const { over } = fillAllocation(host.fs, path, target);
+      const guest = (host.fs[path] as { image?: { guest?: unknown } } | undefined)?.image?.guest;
+      if (guest && over > Math.max(16 * 2 ** 20, target / 100))
+        problems.push({ path: ["pools", pi, "volumes", vi, "allocation_gib"], message: `${v.allocation_gib} GiB is less than the guest operating system in ${path} takes: at least ${(Math.ceil(((target + over) / GiB) * 100) / 100).toFixed(2)}` });
+    }),
+  );
+  for (const pool of conn.pools) if (pool.active) refreshPool(conn, pool, host.fs, pool.capacity);
   return problems;
 }
 

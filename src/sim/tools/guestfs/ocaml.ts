@@ -6,7 +6,7 @@ import { probeChecked } from "../../shell/syntax-check";
 import { basename, dirname, resolvePath, stat, writeFile, type Fs } from "../../model/fs";
 import { newImage } from "../../model/image";
 import { filesystems, type GuestDisk } from "../../model/guestfs/disk";
-import { guestOf, imageChain, putGuest } from "../../model/guestfs/image";
+import { guestOf, imageChain, putGuest, trimGuest, withoutDeleted } from "../../model/guestfs/image";
 import { inspect } from "../../model/guestfs/inspect";
 import type { Chunk, Tool, ToolContext, ToolResult } from "../../shell/tool";
 import { run as runCmd, type CmdContext } from "./commands";
@@ -639,7 +639,8 @@ export function virtSparsify(ctx: ToolContext, args: string[]): ToolResult {
     p.step("Trimming " + (fsNames[0] ?? "/dev/sda"), 2.0);
     for (const f of fsNames.slice(1)) p.step(`Trimming ${f}`);
     p.step("Sparsify in-place operation completed with no errors", 0.3);
-    return { exit: 0, out: [out(p.lines.join(""))] };
+    const trimmed = produce(ctx.world, (w) => void trimGuest(w.hosts[ctx.host]!.fs, src));
+    return { exit: 0, out: [out(p.lines.join(""))], ...(trimmed !== ctx.world ? { world: trimmed } : {}) };
   }
   const dst = resolvePath(ctx.cwd, p0.operands[1]!);
   if (dst === src) return usage("input filename is the same as the output filename");
@@ -651,7 +652,8 @@ export function virtSparsify(ctx: ToolContext, args: string[]): ToolResult {
   const world = produce(ctx.world, (w) => {
     const fs = w.hosts[ctx.host]!.fs;
     writeFile(fs, dst, "", { mtime: Math.floor(w.clock / 1000), image: newImage(fmt, node.image?.virtualSize ?? Buffer.byteLength(node.content)) });
-    putGuest(fs, dst, guest);
+    // the free space was zeroed in the overlay, so deleted files' data is not copied
+    putGuest(fs, dst, withoutDeleted(guest));
   });
   p.step("Sparsify operation completed with no errors.", 0.2);
   return { exit: 0, out: [out(p.lines.join("") + ocamlInfo(prog, "Before deleting the old disk, carefully check that the target disk boots and works correctly.", ctx.tty))], world };
