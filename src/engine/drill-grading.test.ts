@@ -33,6 +33,7 @@ describe("gradeDrill", () => {
   it("says when an answer changed nothing", () => {
     expect(grade("virsh start db", "virsh list --all").reason).toBe("your command changed nothing");
     expect(grade("virsh start db", "").reason).toBe("no command was given");
+    expect(grade("virsh start db", "touch /root/notes.txt").reason).toBe("your command changed nothing the task is about (files in /tmp, /root, /home do not count)");
   });
 
   it("compares the output of query commands", () => {

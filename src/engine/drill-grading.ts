@@ -358,7 +358,17 @@ export function gradeDrill(start: World, spec: GradeSpec, answerText: string, ru
   let reason: string;
   if (correct) reason = compared === "output" ? "your command printed what the reference prints" : "your command had the same effect as the reference";
   else if (yours.exit !== 0 && yours.stderr.trim()) reason = `your command failed: ${yours.stderr.trim().split("\n")[0]!.replace(/[.\s]+$/, "")}`;
-  else if (!stateOk) reason = refChangedState && !Object.keys(refCanon).some((h) => canonicalHosts(mine.world, ignore)[h] !== startCanon[h]) ? "your command changed nothing" : "the result differs from what the reference does";
+  else if (!stateOk) {
+    const mineCanon = canonicalHosts(mine.world, ignore);
+    const untouched = refChangedState && !Object.keys(refCanon).some((h) => mineCanon[h] !== startCanon[h]);
+    if (!untouched) reason = "the result differs from what the reference does";
+    else {
+      // scratch places (/tmp, /root, /home) are left out of the comparison: say so when that is all it changed
+      const all = canonicalHosts(mine.world);
+      const baseAll = canonicalHosts(base);
+      reason = Object.keys(all).some((h) => all[h] !== baseAll[h]) ? `your command changed nothing the task is about (files in ${SCRATCH.join(", ")} do not count)` : "your command changed nothing";
+    }
+  }
   else reason = "the output differs from what the reference prints";
   return { correct, reason, compared, diff: correct ? [] : diff, yours, expected };
 }
