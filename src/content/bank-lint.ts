@@ -14,8 +14,13 @@ export function lintBanks(ctx: CheckContext): ContentIssue[] {
   const ids = new Map<string, string>();
   const stems = new Map<string, string>();
   const known = new Set(ctx.objectives.map((o) => o.id));
+  // multi-answer keys over all banks: how often each position is a key, against how often it exists
+  const multiKeys: Record<string, number> = {};
+  const multiSeats: Record<string, number> = {};
+  let firstBank: string | undefined;
 
   for (const b of ctx.banks) {
+    firstBank ??= b.file;
     const at = (path: (string | number)[], field: string, message: string) =>
       issues.push({ file: b.file, line: b.lineOf(path), field, message });
     if (!known.has(b.objective)) at(["objective"], "objective", `'${b.objective}' is not an exam objective`);
@@ -62,6 +67,8 @@ export function lintBanks(ctx: CheckContext): ContentIssue[] {
         if (CHOOSE.test(q.stem)) at(p("stem"), f("stem"), "a single-answer question must not say 'Choose N'");
       } else {
         for (const l of q.answer) if (!inRange(l)) at(p("answer"), f("answer"), `answer ${l} but there are only ${n} choices`);
+        for (const l of q.answer) multiKeys[l] = (multiKeys[l] ?? 0) + 1;
+        for (const l of LETTERS.slice(0, n)) multiSeats[l] = (multiSeats[l] ?? 0) + 1;
         if (new Set(q.answer).size !== q.answer.length) at(p("answer"), f("answer"), "the key lists a letter twice");
         if (q.answer.length >= n) at(p("answer"), f("answer"), "every choice is in the key");
         const m = CHOOSE.exec(q.stem);
@@ -77,6 +84,20 @@ export function lintBanks(ctx: CheckContext): ContentIssue[] {
         if (share > 0.4 || share < 0.1)
           at(["questions"], "questions", `answer keys are skewed: ${l} is the key of ${letterCount[l] ?? 0} of ${singles} single-choice questions (keep each of A-D between 10% and 40%)`);
       }
+    }
+  }
+
+  // a learner must not be able to guess that A is usually part of the answer: each position (with enough
+  // questions to tell) is a key within 25% of the average rate
+  const seats = Object.values(multiSeats).reduce((a, x) => a + x, 0);
+  const keys = Object.values(multiKeys).reduce((a, x) => a + x, 0);
+  if (firstBank && seats > 0) {
+    const mean = keys / seats;
+    for (const [l, n] of Object.entries(multiSeats)) {
+      if (n < 40) continue;
+      const rate = (multiKeys[l] ?? 0) / n;
+      if (rate > mean * 1.25 || rate < mean * 0.75)
+        issues.push({ file: firstBank, line: 1, field: "questions", message: `multi-answer keys are skewed: choice ${l} is in the key of ${multiKeys[l] ?? 0} of the ${n} multi questions that have it (${Math.round(rate * 100)}%, against ${Math.round(mean * 100)}% for all positions); reorder some questions' choices` });
     }
   }
   return issues;
