@@ -35,6 +35,20 @@ describe("multi-answer key positions", () => {
     expect(skew(ctx(Array.from({ length: 50 }, (_, i) => pairs[i % 5]!)))).toEqual([]);
   });
   test("the shipped banks pass", () => {
-    expect(checkContent().issues.filter((i) => i.message.includes("skewed"))).toEqual([]);
+    expect(checkContent().issues.filter((i) => i.message.includes("skewed") || i.message.includes("uniquely longest"))).toEqual([]);
+  });
+  test("a bank whose key is usually the longest choice is reported", () => {
+    const c = ctx([]);
+    const bank = c.banks[0] as unknown as { questions: unknown[] };
+    bank.questions = Array.from({ length: 40 }, (_, i) => ({
+      id: `351.4-${String(i + 1).padStart(3, "0")}`,
+      type: "single",
+      stem: `Single question ${i + 1}?`,
+      choices: ["short", "brief", "the right answer, explained at length", "tiny"],
+      answer: "C",
+      explanation: "Because.",
+      ref: "351.4",
+    }));
+    expect(lintBanks(c).map((i) => i.message).find((m) => m.includes("uniquely longest"))).toContain("40 of 40 single-choice questions (100%)");
   });
 });

@@ -18,6 +18,9 @@ export function lintBanks(ctx: CheckContext): ContentIssue[] {
   const multiKeys: Record<string, number> = {};
   const multiSeats: Record<string, number> = {};
   let firstBank: string | undefined;
+  // single-choice questions whose key is the uniquely longest choice (a test-wise candidate's tell)
+  let singlesAll = 0;
+  let keyLongest = 0;
 
   for (const b of ctx.banks) {
     firstBank ??= b.file;
@@ -64,6 +67,10 @@ export function lintBanks(ctx: CheckContext): ContentIssue[] {
         if (!inRange(q.answer)) at(p("answer"), f("answer"), `answer ${q.answer} but there are only ${n} choices`);
         letterCount[q.answer] = (letterCount[q.answer] ?? 0) + 1;
         singles++;
+        singlesAll++;
+        const lens = q.choices.map((c) => c.length);
+        const key = lens[LETTERS.indexOf(q.answer)] ?? 0;
+        if (lens.filter((x) => x >= key).length === 1) keyLongest++;
         if (CHOOSE.test(q.stem)) at(p("stem"), f("stem"), "a single-answer question must not say 'Choose N'");
       } else {
         for (const l of q.answer) if (!inRange(l)) at(p("answer"), f("answer"), `answer ${l} but there are only ${n} choices`);
@@ -100,5 +107,8 @@ export function lintBanks(ctx: CheckContext): ContentIssue[] {
         issues.push({ file: firstBank, line: 1, field: "questions", message: `multi-answer keys are skewed: choice ${l} is in the key of ${multiKeys[l] ?? 0} of the ${n} multi questions that have it (${Math.round(rate * 100)}%, against ${Math.round(mean * 100)}% for all positions); reorder some questions' choices` });
     }
   }
+  // the key may be the longest choice about as often as chance has it (one in four), not much more
+  if (firstBank && singlesAll >= 40 && keyLongest / singlesAll > 0.35)
+    issues.push({ file: firstBank, line: 1, field: "questions", message: `the key is the uniquely longest choice in ${keyLongest} of ${singlesAll} single-choice questions (${Math.round((100 * keyLongest) / singlesAll)}%): a candidate could pick the longest answer; keep it under 35% by tightening keys or making distractors as concrete` });
   return issues;
 }
