@@ -170,60 +170,142 @@ function releaseHost(q: Qcow2Image, e: Extent): void {
   else addRef(q.layout, Math.floor(e.host / cs), Math.ceil(e.len / cs), -1);
 }
 
+/** Grains [c, c+n) stored at host offsets host, host + g, ... (g: the grain the runs are counted in). */
+interface HostRun {
+  c: number;
+  n: number;
+  host: number;
+}
+
+/** The refcount of host cluster `hc` and the first cluster after it where the refcount may differ. */
+function refcountRun(l: Qcow2Image["layout"], hc: number): { rc: number; until: number } {
+  const r = l.rc[firstRc(l, hc)];
+  if (!r) return { rc: 0, until: Infinity };
+  return r.s <= hc ? { rc: r.rc, until: r.s + r.n } : { rc: 0, until: r.s };
+}
+
+function firstRc(l: Qcow2Image["layout"], c: number): number {
+  let lo = 0;
+  let hi = l.rc.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const r = l.rc[mid]!;
+    if (r.s + r.n <= c) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * How many clusters from `c` (before `stop`) a write can update in place (a host cluster of this layer's own,
+ * refcount 1), as one run of consecutive host clusters; 0 if cluster `c` needs a new one. Its first host offset.
+ */
+function inPlaceRun(data: Extent[], l: Qcow2Image["layout"], c: number, stop: number): HostRun {
+  const cs = l.cs;
+  let k = c;
+  let base = -1;
+  for (let i = firstAfter(data, c * cs); k < stop && i < data.length; ) {
+    const x = data[i]!;
+    if (x.off + x.len <= k * cs) {
+      i++;
+      continue;
+    }
+    if (x.off > k * cs || x.host === undefined || x.comp) break;
+    const h = x.host + (k * cs - x.off);
+    if (base < 0) base = h;
+    else if (h !== base + (k - c) * cs) break;
+    const hc = Math.floor(h / cs);
+    const r = refcountRun(l, hc);
+    if (r.rc !== 1) break;
+    k = Math.min(stop, Math.ceil((x.off + x.len) / cs), k + (r.until - hc));
+  }
+  return { c, n: k - c, host: base };
+}
+
+/** How many clusters from `c` (before `stop`) cannot be updated in place: no host cluster, compressed, shared. */
+function newClustersRun(data: Extent[], l: Qcow2Image["layout"], c: number, stop: number): number {
+  const cs = l.cs;
+  let k = c;
+  for (let i = firstAfter(data, c * cs); k < stop; ) {
+    const x = data[i];
+    if (!x) return stop - c;
+    if (x.off + x.len <= k * cs) {
+      i++;
+      continue;
+    }
+    if (x.off > k * cs) {
+      // clusters whose first byte no run covers
+      k = Math.min(stop, Math.ceil(x.off / cs));
+      continue;
+    }
+    const kEnd = Math.min(stop, Math.ceil((x.off + x.len) / cs));
+    if (x.host === undefined || x.comp) {
+      k = kEnd;
+      continue;
+    }
+    const hc = Math.floor((x.host + (k * cs - x.off)) / cs);
+    const r = refcountRun(l, hc);
+    if (r.rc === 1) break;
+    k = Math.min(kEnd, k + (r.until - hc));
+  }
+  return k - c;
+}
+
+/** Drop this layer's references to the host clusters behind guest clusters [c, e) (each cluster's first byte). */
+function releaseClusters(q: Qcow2Image, data: Extent[], c: number, e: number): void {
+  const cs = q.layout.cs;
+  let k = c;
+  for (let i = firstAfter(data, c * cs); k < e && i < data.length; ) {
+    const x = data[i]!;
+    if (x.off + x.len <= k * cs) {
+      i++;
+      continue;
+    }
+    if (x.off > k * cs) {
+      k = Math.min(e, Math.ceil(x.off / cs));
+      continue;
+    }
+    const kEnd = Math.min(e, Math.ceil((x.off + x.len) / cs));
+    if (x.host !== undefined) {
+      // a compressed run keeps one host offset: each of its clusters drops a reference to that one
+      if (x.comp) for (let j = k; j < kEnd; j++) addRef(q.layout, Math.floor(x.host / cs), 1, -1);
+      else addRef(q.layout, Math.floor((x.host + (k * cs - x.off)) / cs), kEnd - k, -1);
+    }
+    k = kEnd;
+  }
+}
+
 /**
  * Give the qcow2 clusters [c0, c1) host clusters for a write: in place where the cluster is ours alone,
- * freshly allocated (one contiguous run per L2 table) otherwise. Returns host offset per cluster.
+ * freshly allocated (one contiguous run per L2 table) otherwise. Returns the host runs, in guest order.
  */
-function mapQcow2Clusters(w: ReturnType<typeof workOn>, c0: number, c1: number): number[] {
+function mapQcow2Clusters(w: ReturnType<typeof workOn>, c0: number, c1: number): HostRun[] {
   const q = w.q!;
   const l = q.layout;
   const cs = l.cs;
+  const data = w.img.data;
   const per = l2Coverage(l) / cs;
-  const hosts: number[] = [];
+  const out: HostRun[] = [];
   let c = c0;
   while (c < c1) {
     const l1 = Math.floor(c / per);
     const stop = Math.min(c1, (l1 + 1) * per);
     l2ForWrite(q, l1);
     while (c < stop) {
-      const e = hostOf(w.img, cs, c);
-      if (e && !e.comp && refcount(l, Math.floor((e.host! + (c * cs - e.off)) / cs)) === 1) {
-        hosts.push(e.host! + (c * cs - e.off));
-        c++;
+      const own = inPlaceRun(data, l, c, stop);
+      if (own.n > 0) {
+        out.push(own);
+        c += own.n;
         continue;
       }
-      let n = 0;
-      while (c + n < stop) {
-        // skip at once over clusters the layer has no host cluster for (a fresh write's common case)
-        const i = firstAfter(w.img.data, (c + n) * cs);
-        const next = w.img.data[i];
-        if (!next || next.off >= (c + n + 1) * cs || next.host === undefined) {
-          let to = stop;
-          for (let k = i; k < w.img.data.length; k++) {
-            const x = w.img.data[k]!;
-            if (x.off >= stop * cs) break;
-            if (x.host !== undefined) {
-              to = Math.max(c + n + 1, Math.min(stop, Math.floor(x.off / cs)));
-              break;
-            }
-          }
-          n = to - c;
-          continue;
-        }
-        const f = hostOf(w.img, cs, c + n);
-        if (f && !f.comp && refcount(l, Math.floor((f.host! + ((c + n) * cs - f.off)) / cs)) === 1) break;
-        n++;
-      }
+      const n = newClustersRun(data, l, c, stop);
       const base = allocBytes(q, n * cs);
-      for (let k = 0; k < n; k++) {
-        const old = hostOf(w.img, cs, c + k);
-        if (old) releaseHost(q, slice(old, (c + k) * cs, (c + k + 1) * cs)!);
-        hosts.push(base + k * cs);
-      }
+      releaseClusters(q, data, c, c + n);
+      out.push({ c, n, host: base });
       c += n;
     }
   }
-  return hosts;
+  return out;
 }
 
 /** Append-allocate `n` grains for formats that grow at the end of the file; returns host offsets. */
@@ -286,7 +368,7 @@ function appendGrains(img: DiskImage, first: number, n: number, g: number): numb
 }
 
 /** Host offsets for grains [g0, g1) of a non-qcow2 image, allocating at the end where needed. */
-function mapAppendGrains(img: DiskImage, g0: number, g1: number, g: number): number[] {
+function mapAppendGrains(img: DiskImage, g0: number, g1: number, g: number): HostRun[] {
   const hosts: number[] = [];
   let c = g0;
   while (c < g1) {
@@ -305,23 +387,21 @@ function mapAppendGrains(img: DiskImage, g0: number, g1: number, g: number): num
     hosts.push(...appendGrains(img, c, n, g));
     c += n;
   }
-  return hosts;
+  return hosts.map((host, k) => ({ c: g0 + k, n: 1, host }));
 }
 
-/** Attach host offsets (one per grain of size g starting at grain g0) to content runs. */
-function placeRuns(runs: Extent[], hosts: number[], g0: number, g: number): Extent[] {
+/** Attach host offsets (runs of grains of size g, in guest order, covering the runs) to content runs. */
+function placeRuns(runs: Extent[], hosts: HostRun[], g: number): Extent[] {
   const out: Extent[] = [];
+  let k = 0;
   for (const r of runs) {
     let off = r.off;
     const end = r.off + r.len;
     while (off < end) {
-      const gi = Math.floor(off / g);
-      const h = hosts[gi - g0]!;
-      // grains whose host offsets follow each other make one piece
-      let gj = gi + 1;
-      while (gj * g < end && hosts[gj - g0] === h + (gj - gi) * g) gj++;
-      const stop = Math.min(end, gj * g);
-      out.push({ ...r, off, len: stop - off, host: h + (off - gi * g) });
+      while ((hosts[k]!.c + hosts[k]!.n) * g <= off) k++;
+      const h = hosts[k]!;
+      const stop = Math.min(end, (h.c + h.n) * g);
+      out.push({ ...r, off, len: stop - off, host: h.host + (off - h.c * g) });
       off = stop;
     }
   }
@@ -371,8 +451,8 @@ function writeData(chain: readonly DiskImage[], off: number, end: number, conten
   if (base !== undefined) {
     placed = cutAtExtents(img, runs).map((r) => ({ ...r, host: flatHost(img, r.off, base) }));
     img.allocated += bytesNewlyAllocated(img.data, a, b);
-  } else if (w.q) placed = placeRuns(zeroCow(chain, img, runs, off, end, a, b, g), mapQcow2Clusters(w, g0, g1), g0, g);
-  else placed = placeRuns(runs, mapAppendGrains(img, g0, g1, g), g0, g);
+  } else if (w.q) placed = placeRuns(zeroCow(chain, img, runs, off, end, a, b, g), mapQcow2Clusters(w, g0, g1), g);
+  else placed = placeRuns(runs, mapAppendGrains(img, g0, g1, g), g);
   img.data = overwrite(img.data, a, b, placed);
   return finish(w);
 }
