@@ -4,7 +4,7 @@ import type { DiskImage } from "../image";
 import { markDirty } from "./bitmaps";
 import { alignOut, firstAfter, normalize, overwrite, slice, within, type Extent } from "./extents";
 import { FORMATS, qcow2Allocated, roundUp } from "./formats";
-import { addRef, allocBytes, l2Coverage, l2ForWrite, refcount, type Qcow2Image } from "./qcow2";
+import { addRef, allocBytes, l2Coverage, l2ForWrite, type Qcow2Image } from "./qcow2";
 
 /** What one range of a chain reads as, and from which layer (0 = top). */
 export interface ReadRun {
@@ -162,14 +162,6 @@ function hostOf(img: DiskImage, cs: number, c: number): Extent | undefined {
   return e && e.host !== undefined ? e : undefined;
 }
 
-/** Decrease the refcount of the host cluster(s) behind a guest extent that is being replaced. */
-function releaseHost(q: Qcow2Image, e: Extent): void {
-  const cs = q.layout.cs;
-  if (e.host === undefined) return;
-  if (e.comp) addRef(q.layout, Math.floor(e.host / cs), 1, -1);
-  else addRef(q.layout, Math.floor(e.host / cs), Math.ceil(e.len / cs), -1);
-}
-
 /** Grains [c, c+n) stored at host offsets host, host + g, ... (g: the grain the runs are counted in). */
 interface HostRun {
   c: number;
@@ -251,28 +243,33 @@ function newClustersRun(data: Extent[], l: Qcow2Image["layout"], c: number, stop
   return k - c;
 }
 
-/** Drop this layer's references to the host clusters behind guest clusters [c, e) (each cluster's first byte). */
-function releaseClusters(q: Qcow2Image, data: Extent[], c: number, e: number): void {
-  const cs = q.layout.cs;
+/**
+ * Walk guest clusters [c, e) (size cs) in runs whose first bytes one extent covers: fn(k, kEnd, x) with x that
+ * extent, or undefined for clusters whose first byte no extent covers.
+ */
+function eachClusterRun(data: Extent[], cs: number, c: number, e: number, fn: (k: number, kEnd: number, x: Extent | undefined) => void): void {
   let k = c;
-  for (let i = firstAfter(data, c * cs); k < e && i < data.length; ) {
-    const x = data[i]!;
-    if (x.off + x.len <= k * cs) {
+  for (let i = firstAfter(data, c * cs); k < e; ) {
+    const x = data[i];
+    if (x && x.off + x.len <= k * cs) {
       i++;
       continue;
     }
-    if (x.off > k * cs) {
-      k = Math.min(e, Math.ceil(x.off / cs));
-      continue;
-    }
-    const kEnd = Math.min(e, Math.ceil((x.off + x.len) / cs));
-    if (x.host !== undefined) {
-      // a compressed run keeps one host offset: each of its clusters drops a reference to that one
-      if (x.comp) for (let j = k; j < kEnd; j++) addRef(q.layout, Math.floor(x.host / cs), 1, -1);
-      else addRef(q.layout, Math.floor((x.host + (k * cs - x.off)) / cs), kEnd - k, -1);
-    }
+    const kEnd = !x ? e : x.off > k * cs ? Math.min(e, Math.ceil(x.off / cs)) : Math.min(e, Math.ceil((x.off + x.len) / cs));
+    fn(k, kEnd, x && x.off <= k * cs ? x : undefined);
     k = kEnd;
   }
+}
+
+/** Drop this layer's references to the host clusters behind guest clusters [c, e) (each cluster's first byte). */
+function releaseClusters(q: Qcow2Image, data: Extent[], c: number, e: number): void {
+  const cs = q.layout.cs;
+  eachClusterRun(data, cs, c, e, (k, kEnd, x) => {
+    if (x?.host === undefined) return;
+    // a compressed run keeps one host offset: each of its clusters drops a reference to that one
+    if (x.comp) for (let j = k; j < kEnd; j++) addRef(q.layout, Math.floor(x.host / cs), 1, -1);
+    else addRef(q.layout, Math.floor((x.host + (k * cs - x.off)) / cs), kEnd - k, -1);
+  });
 }
 
 /**
@@ -585,16 +582,30 @@ function zeroQcow2(chain: readonly DiskImage[], off: number, end: number, unmap:
   const per = l2Coverage(q.layout) / cs;
   if (!v2) for (let l1 = Math.floor(zs / per); l1 <= Math.floor((ze - 1) / per); l1++) l2ForWrite(q, l1);
   const runs: Extent[] = [];
-  for (let c = zs; c < ze; c++) {
-    const e = hostOf(w.img, cs, c);
-    const s = c * cs;
-    const t = cEnd(c);
-    if (!v2 && e && !e.comp && !unmap && refcount(q.layout, Math.floor((e.host! + (s - e.off)) / cs)) === 1) runs.push({ off: s, len: t - s, kind: "zero", host: e.host! + (s - e.off) });
-    else {
-      if (e) releaseHost(q, slice(e, s, t)!);
-      if (!v2) runs.push({ off: s, len: t - s, kind: "zero" });
+  // clusters of our own stay allocated as zero clusters; others lose their host cluster (a run at a time)
+  const zeroRun = (k: number, kEnd: number, host?: number) => {
+    if (!v2 && kEnd > k) runs.push({ off: k * cs, len: Math.min(kEnd * cs, vs) - k * cs, kind: "zero", ...(host !== undefined ? { host } : {}) });
+  };
+  const data = w.img.data;
+  eachClusterRun(data, cs, zs, ze, (k, kEnd, x) => {
+    if (x?.host === undefined) return zeroRun(k, kEnd);
+    if (v2 || x.comp || unmap) {
+      releaseClusters(q, data, k, kEnd);
+      return zeroRun(k, kEnd);
     }
-  }
+    while (k < kEnd) {
+      const h = x.host + (k * cs - x.off);
+      const hc = Math.floor(h / cs);
+      const r = refcountRun(q.layout, hc);
+      const stop = Math.min(kEnd, k + (r.until - hc));
+      if (r.rc === 1) zeroRun(k, stop, h);
+      else {
+        releaseClusters(q, data, k, stop);
+        zeroRun(k, stop);
+      }
+      k = stop;
+    }
+  });
   w.img.data = overwrite(w.img.data, zs * cs, cEnd(ze - 1), normalize(runs));
   return finish(w);
 }
@@ -627,13 +638,11 @@ function discardTop(chain: readonly DiskImage[], off: number, len: number): Disk
   const v3 = top.qcow2?.compat === "1.1";
   const backed = chain.length > 1 || top.backingFile !== undefined;
   const runs: Extent[] = [];
-  for (let c = zs; c < ze; c++) {
-    const s = c * cs;
-    const t = Math.min((c + 1) * cs, top.virtualSize);
-    const e = within(w.img.data, s, s + 1)[0];
-    if (e?.host !== undefined) releaseHost(q, slice(e, s, t)!);
-    if (v3 && (backed || e)) runs.push({ off: s, len: t - s, kind: "zero" });
-  }
+  const data = w.img.data;
+  eachClusterRun(data, cs, zs, ze, (k, kEnd, x) => {
+    if (x?.host !== undefined) releaseClusters(q, data, k, kEnd);
+    if (v3 && (backed || x)) runs.push({ off: k * cs, len: Math.min(kEnd * cs, top.virtualSize) - k * cs, kind: "zero" });
+  });
   w.img.data = overwrite(w.img.data, zs * cs, Math.min(ze * cs, top.virtualSize), normalize(runs));
   return finish(w);
 }
