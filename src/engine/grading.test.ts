@@ -17,6 +17,21 @@ describe("grading", () => {
     expect(isCorrect(single, undefined)).toBe(false);
   });
 
+  it("treats spellings the shell reads alike as the same answer: a pasted prompt, quoting", () => {
+    const q: Question = { ...base, id: "351.4-004", type: "fill", accept: ["virsh resume web01", "qemu-io -c 'write -P 0x11 0 1M' disk.qcow2"] };
+    expect(isCorrect(q, "$ virsh resume web01")).toBe(true);
+    expect(isCorrect(q, "# virsh resume web01")).toBe(true);
+    expect(isCorrect(q, 'virsh resume "web01"')).toBe(true);
+    expect(isCorrect(q, "virsh resume 'web01'")).toBe(true);
+    expect(isCorrect(q, "virsh resume web\\01")).toBe(true);
+    expect(isCorrect(q, 'qemu-io -c "write -P 0x11 0 1M" disk.qcow2')).toBe(true);
+    // words the shell splits differently are different answers
+    expect(isCorrect(q, "qemu-io -c write -P 0x11 0 1M disk.qcow2")).toBe(false);
+    expect(isCorrect(q, "virsh 'resume web01'")).toBe(false);
+    expect(isCorrect(q, "virsh resume web01'")).toBe(false);
+    expect(isCorrect(q, "$virsh resume web01")).toBe(false);
+  });
+
   it("grades fill-ins against every accepted form, ignoring surrounding and repeated spaces only", () => {
     expect(isCorrect(fill, "  virsh   list --all ")).toBe(true);
     expect(isCorrect(fill, "virsh list --inactive --all")).toBe(true);

@@ -3,8 +3,53 @@ import type { Question } from "../content/schema";
 
 export type Given = string | string[];
 
-/** Normalise a typed answer: trim and collapse runs of spaces. */
-export const normalizeFill = (s: string) => s.trim().replace(/\s+/g, " ");
+/**
+ * Normalise a typed answer so that spellings the shell treats alike compare equal: a pasted `$ ` or `# `
+ * prompt goes, whitespace between words collapses, and quoting is canonical (`"web01"`, `'web01'` and
+ * `web01` are the same word; a word that needs quoting is single-quoted). Text the shell could not split
+ * (an unclosed quote) is only trimmed and collapsed.
+ */
+export function normalizeFill(s: string): string {
+  const text = s.trim().replace(/^[$#]\s+(?=\S)/, "");
+  const words = shellWords(text);
+  if (!words) return text.replace(/\s+/g, " ");
+  return words.map((w) => (w === "" || /[^\w@%+=:,./-]/.test(w) ? `'${w.replace(/'/g, "'\\''")}'` : w)).join(" ");
+}
+
+/** Split like the shell does (quotes, backslashes), without expanding anything; null for an unclosed quote. */
+function shellWords(text: string): string[] | null {
+  const words: string[] = [];
+  let cur = "";
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = "";
+      inWord = false;
+      continue;
+    }
+    inWord = true;
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) return null;
+      cur += text.slice(i + 1, end);
+      i = end;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < text.length && text[j] !== '"'; j++) {
+        if (text[j] === "\\" && j + 1 < text.length && '"\\$`'.includes(text[j + 1]!)) j++;
+        cur += text[j];
+      }
+      if (j >= text.length) return null;
+      i = j;
+    } else if (c === "\\" && i + 1 < text.length) {
+      cur += text[++i];
+    } else cur += c;
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
 
 export function isCorrect(q: Question, given: Given | undefined): boolean {
   if (given === undefined) return false;
