@@ -105,7 +105,7 @@ export function syncHostFiles(fs: Fs, conn: LibvirtConn, mtime: number, host = "
     if (!p.persistent) continue;
     const name = poolName(p.def);
     const f = `${POOL_DIR}/${name}.xml`;
-    setFile(fs, f, header("pool-edit", name) + formatXml(p.def), mtime);
+    setFile(fs, f, header("pool-edit", name) + formatXml(p.newDef ?? p.def), mtime);
     keepPool.add(f);
     if (p.autostart) {
       const a = `${POOL_DIR}/autostart/${name}.xml`;

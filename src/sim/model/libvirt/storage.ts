@@ -106,8 +106,16 @@ export function definePool(conn: LibvirtConn, def: XmlEl): Pool | LvError {
   if (byName && byName.uuid !== uuid) return lvErr("OPERATION_FAILED", `operation failed: pool '${name}' already exists with uuid ${byName.uuid}`);
   if (byUuid && poolName(byUuid.def) !== name) return lvErr("OPERATION_FAILED", `operation failed: pool '${poolName(byUuid.def)}' is already defined with uuid ${uuid}`);
   if (byName) {
-    byName.def = def;
+    // virStoragePoolObjListAdd: a running pool keeps its live definition until it stops
+    if (byName.active) byName.newDef = def;
+    else byName.def = def;
     byName.persistent = true;
+    if (conn.driver === "test") {
+      // testStoragePoolObjSetDefaults runs on the live definition: the allocation figure starts again from 0
+      byName.capacity = TEST_POOL_CAPACITY;
+      byName.allocation = 0;
+      byName.available = TEST_POOL_CAPACITY;
+    }
     return byName;
   }
   const p: Pool = { uuid, def, active: false, persistent: true, autostart: false, volumes: [], capacity: 0, allocation: 0, available: 0 };
@@ -144,6 +152,8 @@ export function startPool(conn: LibvirtConn, p: Pool, fs: Fs | undefined, diskBy
 export function destroyPool(conn: LibvirtConn, p: Pool): LvError | void {
   if (!p.active) return lvErr("OPERATION_INVALID", `Requested operation is not valid: storage pool '${poolName(p.def)}' is not active`);
   p.active = false;
+  if (p.newDef) p.def = p.newDef;
+  p.newDef = undefined;
   if (!p.persistent) conn.pools = conn.pools.filter((x) => x.uuid !== p.uuid);
 }
 

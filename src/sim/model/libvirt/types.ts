@@ -119,6 +119,8 @@ export interface Pool {
   uuid: string;
   /** Pool definition (without the capacity figures, which come from the state). */
   def: XmlEl;
+  /** The definition a redefinition of the running pool left for its next start (virStoragePoolObj newDef). */
+  newDef?: XmlEl;
   active: boolean;
   persistent: boolean;
   autostart: boolean;
