@@ -4,7 +4,8 @@
 //   batch sessions: all lines run in ONE virsh process (`virsh -c test:///NODE 'cmd1; echo M; cmd2 …'`), output
 //     cut at echo markers, the exit status of line i from a run of lines 1..i; lines virsh's parser rejects are
 //     recorded standalone (they never run);
-//   argv sessions: every line is its own process (shell word splitting);
+//   argv sessions: every line is its own process (shell word splitting); leading NAME=VALUE words are put in
+//     that process's environment, as sh does (`EDITOR='sed -i s/a/b/' virsh edit dom`);
 //   interactive sessions: the lines are piped into `virsh` with no command.
 // Each session is recorded twice; output that differs between the runs must be covered by a volatile rule.
 // usage: node scripts/record-virsh.mjs [SESSION…]      (LC_ALL=C TZ=UTC are set here)
@@ -43,6 +44,9 @@ const VOLATILE = {
   domuuid: ["^[0-9a-f-]{36}$"],
   create: ["uuid [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"],
 };
+// the *-edit commands name their mkstemp file (/tmp/virshXXXXXX.xml) when the editor fails
+for (const c of ["edit", "net-edit", "pool-edit", "snapshot-edit", "checkpoint-edit", "save-image-edit", "managedsave-edit", "iface-edit", "nwfilter-edit"])
+  VOLATILE[c] = [...(VOLATILE[c] ?? []), "/tmp/virsh[A-Za-z0-9]{6}\\.xml"];
 /** Rules added to a line only when its two recordings differ (random UUIDs of objects defined without one). */
 const UUID_LINE = "^UUID:\\s+[0-9a-f-]{36}$";
 const CONDITIONAL = { "pool-info": [UUID_LINE], "net-info": [UUID_LINE], dominfo: [UUID_LINE] };
@@ -87,12 +91,20 @@ function shellSplit(line) {
 /** Quote one argument for virsh's own command-string parser. */
 const vq = (a) => (a !== "" && /^[A-Za-z0-9_@%+=:,./<>-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, "\\$1")}"`);
 
-function virsh(args, input, mayHang = false, reset = () => {}) {
+/** Leading NAME=VALUE words of a split line (sh's assignment prefix) and the words after them. */
+function assignments(words) {
+  let i = 0;
+  while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i])) i++;
+  const env = Object.fromEntries(words.slice(0, i).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
+  return { env, words: words.slice(i) };
+}
+
+function virsh(args, input, mayHang = false, reset = () => {}, extraEnv = {}) {
   // stdin from /dev/null unless fed: save/migrate wait forever on an empty pipe. virsh 9.0 also hangs now and then
   // after save/managedsave (a race in its job-watch loop with the test driver): such runs are repeated
   for (let attempt = 0; attempt < 6; attempt++) {
     if (attempt > 0) reset();
-    const r = spawnSync("virsh", args, { cwd: join(REC, "work"), env: ENV, encoding: "utf8", timeout: 8000, ...(input !== undefined ? { input } : { stdio: ["ignore", "pipe", "pipe"] }) });
+    const r = spawnSync("virsh", args, { cwd: join(REC, "work"), env: { ...ENV, ...extraEnv }, encoding: "utf8", timeout: 8000, ...(input !== undefined ? { input } : { stdio: ["ignore", "pipe", "pipe"] }) });
     if (r.error?.code === "ETIMEDOUT") continue;
     if (r.error) throw new Error(`virsh ${args.join(" ")}: ${r.error.message}`);
     return { stdout: r.stdout, stderr: r.stderr, exit: r.status ?? 1 };
@@ -144,16 +156,17 @@ function recordOnce(session) {
   if (meta.mode === "argv") {
     for (const l of lines) {
       prepare(session, meta);
-      const w = shellSplit(l);
+      const { env, words: w } = assignments(shellSplit(l));
       const args = w.slice(1);
       const hasC = args.some((a, i) => (a === "-c" || a.startsWith("--connect")) && i < args.indexOf(args.find((x) => !x.startsWith("-")) ?? ""));
-      const r = virsh(hasC ? args : ["-c", uri, ...args], undefined, false, () => prepare(session, meta));
+      const r = virsh(hasC ? args : ["-c", uri, ...args], undefined, false, () => prepare(session, meta), env);
       out.push({ cmd: l, stdout: r.stdout, stderr: r.stderr, exit: r.exit, volatile: volatileFor(w) });
     }
     return out;
   }
   // batch
   const words = lines.map(shellSplit);
+  for (const [i, w] of words.entries()) if (Object.keys(assignments(w).env).length) throw new Error(`${session}: line ${i + 1} sets variables; put it in an argv session`);
   for (const [i, w] of words.entries()) if (w[1]?.startsWith("-")) throw new Error(`${session}: line ${i + 1} has global options; put it in an argv session`);
   // lines that end or redirect a batch (quit, exit, connect) and parser rejects run standalone
   const standalone = words.map((w) => {
@@ -207,7 +220,7 @@ for (const s of sessions) {
   a.forEach((e, i) => {
     const f = b[i];
     const differs = (vol) => masked(e.stdout, vol) !== masked(f.stdout, vol) || masked(e.stderr, vol) !== masked(f.stderr, vol);
-    const extra = CONDITIONAL[cmdNameOf(shellSplit(e.cmd))?.trim().split(/\s+/)[0]] ?? [];
+    const extra = CONDITIONAL[cmdNameOf(assignments(shellSplit(e.cmd)).words)?.trim().split(/\s+/)[0]] ?? [];
     if (differs(e.volatile) && extra.length && !differs([...e.volatile, ...extra])) e.volatile.push(...extra);
     if (masked(e.stdout, e.volatile) !== masked(f.stdout, e.volatile) || masked(e.stderr, e.volatile) !== masked(f.stderr, e.volatile) || e.exit !== f.exit)
       console.warn(`${s}: line ${i + 1} (${e.cmd}) differs between two recordings; add a volatile rule`);

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { newSession, openWorld, runScript } from "../../src/app/shell";
-import type { Session } from "../../src/sim/shell/session";
+import type { Session, SessionOptions } from "../../src/sim/shell/session";
 import { writeFile } from "../../src/sim/model/fs";
 
 export interface CorpusEntry {
@@ -29,8 +29,8 @@ const mask = (s: string, vol: string[]) => vol.reduce((acc, re) => acc.replace(n
 export const CORPUS_DIR = resolve(__dirname, "virsh");
 export const NODE_XML = resolve(__dirname, "lab-node.xml");
 
-function freshSession(dir: string, nodeXml: string, cwd: string): Session {
-  const s = newSession(openWorld(nodeXml).world, { tty: false });
+function freshSession(dir: string, nodeXml: string, cwd: string, editor?: SessionOptions["editor"]): Session {
+  const s = newSession(openWorld(nodeXml).world, { tty: false, ...(editor ? { editor } : {}) });
   s.run(`mkdir -p ${cwd}`);
   s.run(`cd ${cwd}`);
   for (const f of readdirSync(dir)) {
@@ -41,8 +41,11 @@ function freshSession(dir: string, nodeXml: string, cwd: string): Session {
   return s;
 }
 
-/** Replay one session; `cwd` is the directory the recording ran in (files named by commands are put there). */
-export function replaySession(name: string, corpusDir = CORPUS_DIR, nodeXml = NODE_XML, cwd = "/tmp/fidelity-rec/work"): Outcome[] {
+/**
+ * Replay one session; `cwd` is the directory the recording ran in (files named by commands are put there);
+ * `editor` plays the editors the recording ran (`EDITOR=... virsh edit ...`), as the shell's editor callback.
+ */
+export function replaySession(name: string, corpusDir = CORPUS_DIR, nodeXml = NODE_XML, cwd = "/tmp/fidelity-rec/work", editor?: SessionOptions["editor"]): Outcome[] {
   const dir = join(corpusDir, name);
   const meta = JSON.parse(readFileSync(join(dir, "session.json"), "utf8")) as { mode: string };
   const entries = JSON.parse(readFileSync(join(dir, "transcript.json"), "utf8")) as CorpusEntry[];
@@ -51,11 +54,11 @@ export function replaySession(name: string, corpusDir = CORPUS_DIR, nodeXml = NO
   for (const e of entries) {
     let actual: { stdout: string; stderr: string; exit: number };
     if (meta.mode === "interactive") {
-      const s = freshSession(dir, nodeXml, cwd);
+      const s = freshSession(dir, nodeXml, cwd, editor);
       const r = runScript(s, `${e.cmd}\n${e.stdin ?? ""}`);
       actual = r[0] ?? { stdout: "", stderr: "", exit: 0 };
     } else {
-      const s = meta.mode === "argv" ? freshSession(dir, nodeXml, cwd) : (shared ??= freshSession(dir, nodeXml, cwd));
+      const s = meta.mode === "argv" ? freshSession(dir, nodeXml, cwd, editor) : (shared ??= freshSession(dir, nodeXml, cwd, editor));
       const r = runScript(s, e.cmd + "\n");
       actual = r[0] ?? { stdout: "", stderr: "", exit: 0 };
     }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { appendFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { replaySession } from "../../fidelity/replay";
+import { goldenEditor } from "./editor";
 
 const DIR = __dirname;
 const sessions = readdirSync(DIR).filter((d) => existsSync(join(DIR, d, "transcript.json")));
@@ -13,7 +14,7 @@ describe("virsh goldens (real virsh 9.0, test driver, nodes/*.xml)", () => {
     it(s, () => {
       const meta = JSON.parse(readFileSync(join(DIR, s, "session.json"), "utf8")) as { node?: string };
       const node = join(DIR, s, meta.node ?? "../nodes/lab2-node.xml");
-      const outcomes = replaySession(s, DIR, node, "/tmp/lpic3-virsh-rec/work");
+      const outcomes = replaySession(s, DIR, node, "/tmp/lpic3-virsh-rec/work", goldenEditor);
       const bad = outcomes.filter((o) => !o.ok);
       if (process.env.FIDELITY_DUMP) for (const o of outcomes.filter((x) => !x.ok)) appendFileSync(process.env.FIDELITY_DUMP, JSON.stringify(o) + "\n");
     if (process.env.FIDELITY_VERBOSE)
