@@ -3,7 +3,7 @@
 // connection and returns an LvError instead of changing anything when libvirt would refuse.
 import { curMemKiB, curVcpus, domName, maxMemKiB, maxVcpus, withCurMem, withIfnames, withMaxMem, withVcpus, disksOf } from "./domain-xml";
 import { lvErr, type Domain, type DomainState, type LibvirtConn, type LvError, type Snapshot } from "./types";
-import { copyDef, type XmlEl } from "./xml";
+import { child, childText, copyDef, type XmlEl } from "./xml";
 
 export const STATE_NAMES: Record<DomainState, string> = {
   nostate: "no state",
@@ -65,6 +65,9 @@ function ifTargets(def: XmlEl): string[] {
 /** Put a domain into the running state with a fresh ID (testDomainStartState / qemuProcessStart). */
 export function startState(conn: LibvirtConn, d: Domain, reason: string, now: number): void {
   if (d.persistent && !d.newDef) d.newDef = copyDef(d.def);
+  // a restored managed save image runs with the definition it holds
+  if (reason === "restored" && d.managedSaveDef) d.def = d.managedSaveDef;
+  d.managedSaveDef = undefined;
   d.def = nicNames(conn, d.def, true);
   d.state = "running";
   d.reason = reason;
@@ -143,6 +146,8 @@ export function undefineDomain(conn: LibvirtConn, d: Domain, o: { managedSave?: 
   if (!isActive(d) && d.snapshots.length && !o.snapshotsMetadata)
     return lvErr("OPERATION_INVALID", `Requested operation is not valid: cannot delete inactive domain with ${d.snapshots.length} snapshots`);
   d.managedSave = false;
+  d.managedSaveDef = undefined;
+  d.managedSavePaused = undefined;
   d.autostart = false;
   if (isActive(d)) {
     d.persistent = false;
@@ -200,7 +205,34 @@ export function startDomain(conn: LibvirtConn, d: Domain, now: number, forceBoot
   if (d.state !== "shutoff") return lvErr("INTERNAL_ERROR", `internal error: Domain '${nameOf(d)}' is already running`);
   // a managed save image is restored (QEMU) unless --force-boot discards it
   const restored = d.managedSave && conn.driver !== "test" && !forceBoot;
+  const paused = restored && d.managedSavePaused;
   startState(conn, d, restored ? "restored" : "booted", now);
+  d.managedSavePaused = undefined;
+  if (paused) setState(d, "paused", "saved");
+}
+
+/** The definition a managed save image holds (virDomainManagedSaveGetXMLDesc). */
+export const managedSaveDef = (d: Domain): XmlEl => d.managedSaveDef ?? persistentDef(d);
+
+/**
+ * virDomainDefCheckABIStability as qemuSaveImageUpdateDef applies it to a new definition for a saved image: the
+ * first difference in the checks that concern a definition's top level, in libvirt's order and words.
+ */
+export function checkAbiStability(src: XmlEl, dst: XmlEl): LvError | undefined {
+  const bad = (m: string) => lvErr("CONFIG_UNSUPPORTED", `unsupported configuration: ${m}`);
+  const os = (d: XmlEl) => child(child(d, "os"), "type");
+  if (src.attrs.type !== dst.attrs.type) return bad(`Target domain virt type ${dst.attrs.type} does not match source ${src.attrs.type}`);
+  if (childText(src, "uuid") !== childText(dst, "uuid")) return bad(`Target domain uuid ${childText(dst, "uuid")} does not match source ${childText(src, "uuid")}`);
+  if (domName(src) !== domName(dst)) return bad(`Target domain name '${domName(dst)}' does not match source '${domName(src)}'`);
+  if (maxMemKiB(src) !== maxMemKiB(dst)) return bad(`Target domain max memory ${maxMemKiB(dst)} does not match source ${maxMemKiB(src)}`);
+  if (curMemKiB(src) !== curMemKiB(dst)) return bad(`Target domain current memory ${curMemKiB(dst)} does not match source ${curMemKiB(src)}`);
+  if (maxVcpus(src) !== maxVcpus(dst)) return bad(`Target domain vCPU max ${maxVcpus(dst)} does not match source ${maxVcpus(src)}`);
+  const [so, dn] = [os(src), os(dst)];
+  if (childText(child(src, "os"), "type") !== childText(child(dst, "os"), "type"))
+    return bad(`Target domain OS type ${childText(child(dst, "os"), "type")} does not match source ${childText(child(src, "os"), "type")}`);
+  if (so?.attrs.arch !== dn?.attrs.arch) return bad(`Target domain architecture ${dn?.attrs.arch} does not match source ${so?.attrs.arch}`);
+  if (so?.attrs.machine !== dn?.attrs.machine) return bad(`Target domain machine type ${dn?.attrs.machine} does not match source ${so?.attrs.machine}`);
+  return undefined;
 }
 
 // ---------------------------------------------------------------- memory and vCPUs

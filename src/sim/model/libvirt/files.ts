@@ -65,7 +65,7 @@ export function syncHostFiles(fs: Fs, conn: LibvirtConn, mtime: number, host = "
     }
     if (dom.managedSave) {
       const s = `${SAVE_DIR}/${name}.save`;
-      setFile(fs, s, `LibvirtQemudSave\n${formatXml(dom.def)}`, mtime);
+      setFile(fs, s, `LibvirtQemudSave\n${formatXml(dom.managedSaveDef ?? dom.def)}`, mtime);
       keepSave.add(s);
     }
     if (dom.state !== "shutoff") {

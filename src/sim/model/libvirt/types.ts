@@ -48,6 +48,10 @@ export interface Domain {
   /** -1 while inactive. */
   id: number;
   managedSave: boolean;
+  /** The definition the managed save image holds when it differs from the persistent one (managedsave-define/-edit). */
+  managedSaveDef?: XmlEl;
+  /** The managed save image starts the domain paused (managedsave --paused, managedsave-define --paused). */
+  managedSavePaused?: boolean;
   /** Snapshots in creation order. */
   snapshots: Snapshot[];
   currentSnapshot?: string;

@@ -162,6 +162,40 @@ describe("virsh edit", () => {
     expect(sh(session("kvm"), "virsh edit win10").stderr).toContain("no $EDITOR");
   });
 
+  // qemu driver: qemuDomainManagedSaveGetXMLDesc/DefineXML refuse a domain without the image file; the new XML goes
+  // through qemuSaveImageUpdateDef's ABI check; virsh's texts from cmdManagedSaveEdit (virsh 9.0 binary)
+  it("managedsave-edit edits the XML the managed save image restores", () => {
+    const s = session("kvm", { editor: edited((t) => t.replace("<on_crash>destroy</on_crash>", "<on_crash>restart</on_crash>")) });
+    expect(sh(s, "virsh managedsave-edit web01")).toEqual({ stdout: "\n", stderr: "error: Requested operation is not valid: domain does not have managed save image\n", exit: 1 });
+    expect(sh(s, "virsh managedsave-edit nosuch --running --paused").stderr).toBe("error: Options --running and --paused are mutually exclusive\n");
+    expect(sh(s, "virsh managedsave web01 --paused").exit).toBe(0);
+    expect(sh(s, "virsh -r managedsave-edit web01").stderr).toBe("error: operation forbidden: virDomainManagedSaveGetXMLDesc with secure flag\n");
+    expect(sh(s, "virsh managedsave-edit web01")).toEqual({ stdout: "Managed save image of Domain 'web01' XML configuration edited.\n\n", stderr: "", exit: 0 });
+    expect(sh(s, "virsh managedsave-dumpxml web01 --xpath //on_crash").stdout).toBe("<on_crash>restart</on_crash>\n\n");
+    expect(sh(s, "grep on_crash /var/lib/libvirt/qemu/save/web01.save").stdout).toBe("  <on_crash>restart</on_crash>\n");
+    // the persistent definition is untouched; starting restores the image's definition, paused as it was saved
+    expect(sh(s, "virsh dumpxml web01 --xpath //on_crash").stdout).toBe("<on_crash>destroy</on_crash>\n\n");
+    expect(sh(s, "virsh start web01").stdout).toBe("Domain 'web01' started\n\n");
+    expect(sh(s, "virsh domstate web01").stdout).toBe("paused\n\n");
+    expect(sh(s, "virsh dumpxml web01 --xpath //on_crash").stdout).toBe("<on_crash>restart</on_crash>\n\n");
+    expect(sh(s, "virsh dumpxml web01 --inactive --xpath //on_crash").stdout).toBe("<on_crash>destroy</on_crash>\n\n");
+    expect(sh(s, "ls /var/lib/libvirt/qemu/save").stdout).toBe("");
+
+    const same = session("kvm", { editor: edited((t) => t) });
+    sh(same, "virsh managedsave web01");
+    expect(sh(same, "virsh managedsave-edit web01").stdout).toBe("Managed save image of domain 'web01' XML configuration not changed.\n\n");
+    // a renamed guest breaks the saved ABI: refused, and without a terminal virsh says Failed. and carries on
+    const renamed = session("kvm", { editor: edited((t) => t.replace("<name>web01</name>", "<name>web02</name>")) });
+    sh(renamed, "virsh managedsave web01");
+    expect(sh(renamed, "virsh managedsave-edit web01")).toEqual({ stdout: "Managed save image of Domain 'web01' XML configuration edited.\n\n", stderr: "error: Failed.\n", exit: 0 });
+    expect(sh(renamed, "virsh managedsave-dumpxml web01 --xpath //name").stdout).toBe("<name>web01</name>\n\n");
+    const xml = sh(renamed, "virsh managedsave-dumpxml web01").stdout.replace("<name>web01</name>", "<name>web02</name>");
+    renamed.run(`cat > ms.xml <<'XML'\n${xml}XML`);
+    expect(sh(renamed, "virsh managedsave-define web01 ms.xml").stderr).toBe("error: Failed to update web01 XML configuration\nerror: unsupported configuration: Target domain name 'web02' does not match source 'web01'\n");
+    // the test driver has no managed save XML API
+    expect(sh(session("kvm"), "virsh -c test:///default managedsave-edit test").stderr).toBe("error: this function is not supported by the connection driver: virDomainManagedSaveGetXMLDesc\n");
+  });
+
   // measured with virsh 9.0: EDITOR=false, =/nonexistent, ='false --x', =/etc/passwd, =nosuchcmd and an
   // editor script that kills itself with SIGKILL, each `virsh -c test:///default edit test`
   it("reports a failing editor as libvirt's virCommand does", () => {

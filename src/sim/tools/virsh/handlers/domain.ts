@@ -718,6 +718,8 @@ const managedsave: Handler = (v, o) => {
   if (!D.isActive(r.dom)) return fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain is not running"));
   if (!r.dom.persistent) return fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot do managed save for transient domain"));
   v.mutateDomain(r.dom, (d, c) => {
+    // the image restores the guest running unless it was paused (or --paused), as qemuDomainSaveInternal records
+    d.managedSavePaused = o.has("paused") || (d.state === "paused" && !o.has("running"));
     D.shutoffState(c, d, "saved");
     d.managedSave = true;
     return undefined;
@@ -732,8 +734,8 @@ const managedsaveDumpxml: Handler = (v, o) => {
   const r = optDomain(v, o);
   if (!r) return false;
   if (isTest(v)) return v.fail(noSupport("virDomainManagedSaveGetXMLDesc"));
-  if (!r.dom.managedSave) return v.fail(lvErr("OPERATION_INVALID", `Requested operation is not valid: domain does not have managed save image`));
-  const x = formatXml(D.persistentDef(r.dom));
+  if (!r.dom.managedSave) return v.fail(NO_MANAGED_SAVE());
+  const x = formatXml(D.managedSaveDef(r.dom));
   const xp = o.strQuiet("xpath");
   if (xp !== undefined) return xpathDump(v, x, xp, o.has("wrap"));
   v.print(x);
@@ -752,10 +754,72 @@ const managedsaveDefine: Handler = (v, o) => {
     return false;
   };
   if (isTest(v)) return fail(noSupport("virDomainManagedSaveDefineXML"));
-  if (!r.dom.managedSave) return fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: domain does not have managed save image"));
-  const def = parseDomainXml(text, defContext(v));
-  if ("code" in def) return fail(def);
+  const e = defineManagedSave(v, r.dom, text, o);
+  if (e) return fail(e);
   v.printExtra(`Managed save state file of domain '${r.name}' updated.\n`);
+  return true;
+};
+
+/** qemuDomainManagedSave{GetXMLDesc,DefineXML}: no image file, no XML. */
+const NO_MANAGED_SAVE = () => lvErr("OPERATION_INVALID", "Requested operation is not valid: domain does not have managed save image");
+
+/**
+ * qemuDomainManagedSaveDefineXML → qemuSaveImageDefineXML: the new XML must parse and keep the saved guest's ABI
+ * (qemuSaveImageUpdateDef); --running/--paused rewrite the image's run state.
+ */
+function defineManagedSave(v: Virsh, dom: Domain, text: string, o: Opts): ReturnType<typeof lvErr> | undefined {
+  if (!dom.managedSave) return NO_MANAGED_SAVE();
+  const def = parseDomainXml(text, defContext(v));
+  if ("code" in def) return def;
+  const abi = D.checkAbiStability(D.managedSaveDef(dom), def);
+  if (abi) return abi;
+  v.mutateDomain(dom, (d) => {
+    d.managedSaveDef = def;
+    if (o.has("running")) d.managedSavePaused = false;
+    if (o.has("paused")) d.managedSavePaused = true;
+    return undefined;
+  });
+  return undefined;
+}
+
+/**
+ * `managedsave-edit` (cmdManagedSaveEdit): the managed save image's XML in the editor, defined back into the image;
+ * the test driver has neither API.
+ */
+const managedsaveEdit: Handler = (v, o) => {
+  if (o.has("running") && o.has("paused")) {
+    v.error("Options --running and --paused are mutually exclusive");
+    return false;
+  }
+  const r = optDomain(v, o);
+  if (!r) return false;
+  if (v.readonly) return v.fail(lvErr("OPERATION_DENIED", "operation forbidden: virDomainManagedSaveGetXMLDesc with secure flag"));
+  if (isTest(v)) return v.fail(noSupport("virDomainManagedSaveGetXMLDesc"));
+  if (!r.dom.managedSave) return v.fail(NO_MANAGED_SAVE());
+  const text = formatXml(D.managedSaveDef(r.dom));
+  const name = D.nameOf(r.dom);
+  const edited = () => {
+    v.printExtra(`Managed save image of Domain '${name}' XML configuration edited.\n`);
+    return true;
+  };
+  v.editRequest = {
+    suffix: ".xml",
+    content: text,
+    apply: (doc) => {
+      if (doc === text) {
+        v.printExtra(`Managed save image of domain '${name}' XML configuration not changed.\n`);
+        return true;
+      }
+      const dom = v.lookupDomain(r.dom.uuid);
+      const e = dom ? defineManagedSave(v, dom, doc, o) : NO_MANAGED_SAVE();
+      if (e) {
+        v.lastError = e;
+        // without a terminal virsh reports 'Failed.' and goes on as if the image had been updated
+        return reedit(v, "Failed.", false, () => undefined, edited);
+      }
+      return edited();
+    },
+  };
   return true;
 };
 
@@ -768,6 +832,8 @@ const managedsaveRemove: Handler = (v, o) => {
   }
   v.mutateDomain(r.dom, (d) => {
     d.managedSave = false;
+    d.managedSaveDef = undefined;
+    d.managedSavePaused = undefined;
     return undefined;
   });
   v.printExtra(`Removed managedsave image for domain '${r.name}'`);
@@ -1240,6 +1306,7 @@ export const DOMAIN_HANDLERS: Record<string, Handler> = {
   "managedsave-remove": managedsaveRemove,
   "managedsave-dumpxml": managedsaveDumpxml,
   "managedsave-define": managedsaveDefine,
+  "managedsave-edit": managedsaveEdit,
   "save-image-dumpxml": saveImageDumpxml,
   "save-image-define": saveImageDefine,
   "save-image-edit": saveImageEdit,

@@ -78,7 +78,6 @@ const TABLE: Record<string, Unsupported> = {
   "secret-define": { file: "file", api: "virSecretDefineXML", pre: "Failed to set attributes from %file" },
   "backup-begin": { lookup: "domain", api: "virDomainBackupBegin" },
   "backup-dumpxml": { lookup: "domain", api: "virDomainBackupGetXMLDesc" },
-  "managedsave-edit": { lookup: "domain", check: (o) => (o.has("running") && o.has("paused") ? "Options --running and --paused are mutually exclusive" : undefined), api: "virDomainManagedSaveGetXMLDesc" },
 };
 
 function handler(u: Unsupported): Handler {
