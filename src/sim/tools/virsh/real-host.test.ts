@@ -302,3 +302,16 @@ describe("volumes re-read from their files (virStorageBackendVolRefreshLocal)", 
     expect(sh(s, "virsh pool-info default").stdout).toBe(poolBefore);
   });
 });
+
+describe("domblkstat on a QEMU host", () => {
+  it("lists QEMU's counters (flushes and total times, no error count) in virsh's order", () => {
+    const out = sh(session("kvm"), "virsh domblkstat web01 vda").stdout;
+    expect(out.split("\n").filter(Boolean).map((l) => l.split(" ")[1])).toEqual(["rd_req", "rd_bytes", "wr_req", "wr_bytes", "flush_operations", "rd_total_times", "wr_total_times", "flush_total_times"]);
+    const n = Object.fromEntries(out.split("\n").filter(Boolean).map((l) => [l.split(" ")[1], Number(l.split(" ")[2])]));
+    expect(n.rd_bytes).toBeGreaterThan(n.rd_req!);
+    const human = sh(session("kvm"), "virsh domblkstat web01 vda --human").stdout;
+    expect(human).toMatch(/^Device: vda\n number of read operations: {6}\d+\n/);
+    expect(human).toMatch(/\n total duration of flushes \(ns\): \d+\n/);
+    expect(human).not.toContain("error count");
+  });
+});
