@@ -2,7 +2,7 @@
 // Rocky Linux 9 disk) that fixtures and the golden transcripts start from.
 import { makeDir, writeFile, type Fs } from "../fs";
 import templatesData from "./templates.json";
-import { SECTOR, emptyDisk, type FsType, type GuestDisk, type GuestFs, type GuestPartition } from "./disk";
+import { SECTOR, emptyDisk, type FsType, type GuestDisk, type GuestFs, type GuestPartition, type Payload } from "./disk";
 
 /** An empty filesystem as mkfs leaves it (ext* get lost+found). */
 export function mkfs(type: FsType, size: number, uuid: string, mtime: number, label?: string): GuestFs {
@@ -55,9 +55,10 @@ export interface GuestTemplate {
   mounts: [string, string][];
   /**
    * The installed system's files beyond those listed, by mount point: what a small server install takes
-   * (Debian 12 standard + ssh: 1.25 GiB on /; Rocky 9 minimal: 1.56 GiB on /, 190 MiB on /boot).
+   * (Debian 12 standard + ssh: 1.25 GiB on /; Rocky 9 minimal: 1.56 GiB on /, 190 MiB on /boot), and how
+   * the bytes spread over the tree (`dirs`, fractions by directory inside that filesystem: what du sees).
    */
-  installed?: Record<string, { bytes: number; files: number }>;
+  installed?: Record<string, Payload>;
   dirs: string[];
   symlinks?: [string, string][];
   modes?: [string, string][];

@@ -4,6 +4,14 @@ import type { Fs } from "../fs";
 
 export type FsType = "ext2" | "ext3" | "ext4" | "xfs" | "vfat" | "btrfs" | "swap";
 
+/** An installed system's files the model does not list: bytes, inodes and the share of the bytes per directory. */
+export interface Payload {
+  bytes: number;
+  files: number;
+  /** Fractions of `bytes` (summing to 1) by directory of the filesystem: what lies under that directory but in none of its modelled subdirectories. */
+  dirs?: Record<string, number>;
+}
+
 export interface GuestFs {
   type: FsType;
   uuid: string;
@@ -18,9 +26,10 @@ export interface GuestFs {
   sizes?: Record<string, number>;
   /**
    * The installed operating system's files that the model does not list one by one (the packages'
-   * contents): statvfs counts their bytes and inodes, and the disk image holds their data.
+   * contents): statvfs counts their bytes and inodes, and the disk image holds their data. `dirs` says
+   * where in the tree the bytes lie (see payloadBlocks in statfs.ts); without it they lie under "/".
    */
-  payload?: { bytes: number; files: number };
+  payload?: Payload;
   /**
    * Bytes of free space that still hold the data of deleted files: free for the filesystem, but written in
    * the disk image until something trims or zeroes them (fstrim, virt-sparsify).

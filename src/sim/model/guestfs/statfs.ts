@@ -261,3 +261,41 @@ export function statvfs(fs: GuestFs, readonly: boolean): StatVfs {
   const used = Math.min(blocks, 1 + content);
   return { bsize: 4096, frsize: 4096, blocks, bfree: blocks - used, bavail: blocks - used, files: 0, ffree: 0, favail: 0, ...common };
 }
+
+// ------------------------------------------------------------------ du
+
+/**
+ * The payload's blocks by directory. Rule: a payload with `dirs` puts each directory's fraction of the bytes
+ * under that directory (and in none of its modelled subdirectories: "/usr" holds /usr/share, /usr/include
+ * and the like, "/usr/lib" the libraries and kernel modules); without `dirs` everything lies under "/". The
+ * shares are whole blocks that add up to exactly the blocks statvfs counts for the payload (each share
+ * rounded down, the last one taking what is left), so du / and statvfs tell the same used space.
+ */
+export function payloadBlocks(fs: GuestFs): [string, number][] {
+  if (!fs.payload) return [];
+  const total = Math.ceil(fs.payload.bytes / blockSize(fs));
+  const dirs = Object.entries(fs.payload.dirs ?? { "/": 1 });
+  let left = total;
+  return dirs.map(([d, f], i) => {
+    const b = i === dirs.length - 1 ? left : Math.min(left, Math.floor(total * f));
+    left -= b;
+    return [d, b];
+  });
+}
+
+/**
+ * What du -s counts under `inner` on this filesystem, in 512-byte units (st_blocks): the modelled nodes at
+ * and below it, minus those under `hidden` (other filesystems mounted over them), plus the payload's shares
+ * that lie there. Symlinks are not followed.
+ */
+export function duBlocks(fs: GuestFs, inner: string, hidden: string[] = []): number {
+  const under = (p: string, d: string) => d === "/" || p === d || p.startsWith(d + "/");
+  let n = 0;
+  for (const [p, node] of Object.entries(fs.files)) {
+    if (!under(p, inner) || hidden.some((h) => under(p, h))) continue;
+    n += statBlocks(fs, p, node);
+  }
+  const per = blockSize(fs) / 512;
+  for (const [d, b] of payloadBlocks(fs)) if (under(d, inner) && !hidden.some((h) => under(d, h))) n += b * per;
+  return n;
+}

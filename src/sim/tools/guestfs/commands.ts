@@ -2,7 +2,7 @@
 // and message) it fails with, as libguestfs 1.48 does. Shared by guestfish and the virt-* tools.
 import { basename, dirname, listDir, lstat, makeDir, moveNode, removeNode, resolvePath, stat, writeFile, type Fs, type FsNode } from "../../model/fs";
 import { allVgs, deviceSize, filesystems, mapperName, type GuestDisk } from "../../model/guestfs/disk";
-import { blockSize, nodeSize, statBlocks, statvfs } from "../../model/guestfs/statfs";
+import { blockSize, duBlocks, nodeSize, statBlocks, statvfs } from "../../model/guestfs/statfs";
 import { mkfs, partAdd, partInit } from "../../model/guestfs/build";
 import { inspect } from "../../model/guestfs/inspect";
 import { uuidFor } from "../../model/world";
@@ -582,6 +582,14 @@ export function run(c: CmdContext, name: string, a: Args): CmdOut {
       const sz = nodeSize(l.ref.fs, l.inner, n);
       return `dev: ${l.ref.where.kind === "lv" ? 64768 : 2049}\nino: ${131 + Object.keys(l.ref.fs.files).indexOf(l.inner)}\nmode: ${type | n.mode}\nnlink: ${nlink(l.ref.fs.files, l.inner, n)}\nuid: ${n.owner}\ngid: ${n.group}\nrdev: 0\nsize: ${sz}\nblksize: ${blockSize(l.ref.fs)}\nblocks: ${statBlocks(l.ref.fs, l.inner, n)}\natime: ${n.mtime}\nmtime: ${n.mtime}\nctime: ${n.mtime}\n`;
     }
+    case "du": {
+      // the daemon runs `du -s /sysroot/PATH` and returns the first number (KiB); du crosses into the
+      // filesystems mounted below PATH
+      h.needLaunch("du");
+      const l = h.locate("du", p[0]!);
+      if (!l) throw new GError("du", `${p[0]}: du: cannot access '/sysroot${resolvePath("/", p[0]!)}': No such file or directory`);
+      return `${Math.ceil(du(h, resolvePath("/", p[0]!)) / 2)}\n`;
+    }
     case "upload":
       return upload(c, p[0]!, p[1]!);
     case "copy-in":
@@ -594,6 +602,19 @@ export function run(c: CmdContext, name: string, a: Args): CmdOut {
 }
 
 const sysroot = (p: string) => `/sysroot${p}`;
+
+/** st_blocks (512-byte units) du -s adds up under a guest path, including the filesystems mounted below it. */
+function du(h: Handle, path: string): number {
+  const l = h.locate("du", path)!;
+  // the mount holding a path (a mount point itself belongs to the filesystem mounted there unless `over`)
+  const holder = (p: string, over = false) =>
+    h.mounts.filter((m) => (!over && p === m.mountpoint) || (p !== m.mountpoint && (m.mountpoint === "/" || p.startsWith(m.mountpoint + "/")))).sort((a, b) => b.mountpoint.length - a.mountpoint.length)[0];
+  const here = holder(path)!;
+  // filesystems mounted below the path directly on this one (deeper ones are counted by their parents)
+  const own = h.mounts.filter((m) => m.mountpoint !== path && (path === "/" || m.mountpoint.startsWith(path + "/")) && holder(m.mountpoint, true) === here);
+  const hidden = own.map((m) => (here.mountpoint === "/" ? m.mountpoint : m.mountpoint.slice(here.mountpoint.length)));
+  return own.reduce((n, m) => n + du(h, m.mountpoint), duBlocks(l.ref.fs, l.inner, hidden));
+}
 
 function df(c: CmdContext, human: boolean): string {
   const rows: [string, number, number, number, string][] = [["/dev/root", 4120288, 358260, 3552316, "/"], ["/dev", 620436, 0, 620436, "/dev"], ["shmfs", 626564, 0, 626564, "/dev/shm"], ["tmpfs", 250628, 120, 250508, "/run"]];
