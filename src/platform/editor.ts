@@ -102,3 +102,18 @@ export function editText(editor: string, content: string, suffix: string, env: N
     rmSync(file, { force: true });
   }
 }
+
+/**
+ * The lab shell's editor callback on a terminal: the learner's editor (from the environment the simulated
+ * command saw) with the terminal out of raw mode while it runs.
+ */
+export function terminalEditor(content: string, suffix: string, env: Readonly<Record<string, string>>): EditOutcome {
+  const ed = editorCommand(env);
+  if (!ed) return { kind: "no-editor" };
+  process.stdin.setRawMode?.(false);
+  try {
+    return editText(ed, content, suffix);
+  } finally {
+    process.stdin.setRawMode?.(true);
+  }
+}

@@ -253,21 +253,11 @@ export async function startLab(term: Terminal, id: string, fresh: boolean): Prom
     progress(session);
     return;
   }
-  const { editorCommand, editText } = await import("../../platform/editor");
+  const { terminalEditor } = await import("../../platform/editor");
   const { repl } = await import("../repl");
-  let session: import("../../sim/shell/session").Session;
-  session = app.sessionFor(save, {
+  const session = app.sessionFor(save, {
     tty: true,
-    editor: (content, suffix, env) => {
-      const ed = editorCommand(env);
-      if (!ed) return { kind: "no-editor" };
-      process.stdin.setRawMode?.(false);
-      try {
-        return editText(ed, content, suffix);
-      } finally {
-        process.stdin.setRawMode?.(true);
-      }
-    },
+    editor: terminalEditor,
   });
   await repl(session, term, header, {
     intercept: (line) => {

@@ -45,21 +45,11 @@ export function registerShell(program: Command, term: Terminal) {
         process.exitCode = entries.length ? entries[entries.length - 1]!.exit : 0;
         return;
       }
-      const { editorCommand, editText } = await import("../../platform/editor");
+      const { terminalEditor } = await import("../../platform/editor");
       const { repl } = await import("../repl");
-      let session: ReturnType<typeof newSession>;
-      session = newSession(world, {
+      const session = newSession(world, {
         tty: true,
-        editor: (content, suffix, env) => {
-          const ed = editorCommand(env);
-          if (!ed) return { kind: "no-editor" };
-          process.stdin.setRawMode?.(false);
-          try {
-            return editText(ed, content, suffix);
-          } finally {
-            process.stdin.setRawMode?.(true);
-          }
-        },
+        editor: terminalEditor,
       });
       const c = term.chalk;
       const { wrap } = await import("../render/text");

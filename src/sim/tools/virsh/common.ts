@@ -6,6 +6,7 @@ import { findVolume, findVolumeAnywhere, noVolume } from "../../model/libvirt/st
 import { scaleInteger, splitScaled, ULLONG_MAX } from "../../model/libvirt/units";
 import { OptError, strToLong, type Opts } from "./parse";
 import type { Virsh } from "./runtime";
+import { parseCpuList } from "./format";
 
 export type Handler = (v: Virsh, o: Opts) => boolean;
 
@@ -284,4 +285,42 @@ export function readXmlFile(v: Virsh, file: string): string | undefined {
     return undefined;
   }
   return r.text;
+}
+
+/**
+ * A cpulist argument as virshParseCPUList reads it (vcpupin, emulatorpin, iothreadpin): "r" means every one
+ * of the host's `n` CPUs, otherwise a bitmap with at least one CPU, all below `n`. Undefined after reporting
+ * the error.
+ */
+export function cpuListArg(v: Virsh, cpulist: string, n: number): Set<number> | undefined {
+  if (cpulist.startsWith("r")) return new Set(Array.from({ length: n }, (_, i) => i));
+  const parsed = parseCpuList(cpulist);
+  if (!parsed || parsed.size === 0) {
+    if (!parsed) v.lastError = lvErr("INVALID_ARG", `invalid argument: Failed to parse bitmap '${cpulist}'`);
+    v.error(`Invalid cpulist '${cpulist}'`);
+    return undefined;
+  }
+  const last = Math.max(...parsed);
+  if (last >= n) {
+    v.error(`CPU ${last} in cpulist '${cpulist}' exceed the maxcpu ${n}`);
+    return undefined;
+  }
+  return parsed;
+}
+
+/** vshStringToArray: split on ',' where ',,' stands for a literal comma. */
+export function splitCommas(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "," && s[i + 1] === ",") {
+      cur += ",";
+      i++;
+    } else if (s[i] === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += s[i];
+  }
+  out.push(cur);
+  return out;
 }

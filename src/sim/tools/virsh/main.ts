@@ -11,7 +11,7 @@ import { commandHelp, groupedHelp, groupHelp, usage } from "./help";
 import { Virsh, type EditRequestSpec } from "./runtime";
 import { HANDLERS } from "./handlers/index";
 import { completeVirsh, completeWords } from "./completion";
-import { noSupport } from "./common";
+import { noSupport, splitCommas } from "./common";
 import { readonlyGate } from "./handlers/readonly";
 import { probeTool } from "../../shell/syntax-check";
 
@@ -125,23 +125,6 @@ function dispatch(v: Virsh, o: Opts, interactive: boolean): boolean {
     v.error(`internal error: ${(e as Error).message}`);
     return false;
   }
-}
-
-/** vshStringToArray: split on ',' where ',,' stands for a literal comma. */
-function splitCommas(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === "," && s[i + 1] === ",") {
-      cur += ",";
-      i++;
-    } else if (s[i] === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += s[i];
-  }
-  out.push(cur);
-  return out;
 }
 
 function echo(v: Virsh, o: Opts): boolean {

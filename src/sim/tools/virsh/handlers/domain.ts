@@ -5,7 +5,7 @@ import { lvErr, type Domain, type LibvirtConn } from "../../../model/libvirt/typ
 import { child, el, formatXml, kids, parseXml, type XmlEl } from "../../../model/libvirt/xml";
 import { xpathDump } from "../xpath";
 import { reedit } from "./snapshot";
-import { affectFlags, exclusive, noSupport, optDomain, optNum, optScaled, optStr, readXmlFile, requires, unsupportedFlags, type Handler } from "../common";
+import { affectFlags, cpuListArg, exclusive, noSupport, optDomain, optNum, optScaled, optStr, readXmlFile, requires, unsupportedFlags, type Handler } from "../common";
 import { caseSort, cpuMapString, formatCpuList, kv, parseCpuList, table } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
@@ -1053,22 +1053,8 @@ const vcpupin: Handler = (v, o) => {
     return false;
   }
   // virshParseCPUList: "r" means every CPU; otherwise a bitmap with at least one CPU below maxcpu
-  let set: Set<number>;
-  if (cpulist.startsWith("r")) set = new Set(Array.from({ length: n }, (_, i) => i));
-  else {
-    const parsed = parseCpuList(cpulist);
-    if (!parsed || parsed.size === 0) {
-      if (!parsed) v.lastError = lvErr("INVALID_ARG", `invalid argument: Failed to parse bitmap '${cpulist}'`);
-      v.error(`Invalid cpulist '${cpulist}'`);
-      return false;
-    }
-    const last = Math.max(...parsed);
-    if (last >= n) {
-      v.error(`CPU ${last} in cpulist '${cpulist}' exceed the maxcpu ${n}`);
-      return false;
-    }
-    set = parsed;
-  }
+  const set = cpuListArg(v, cpulist, n);
+  if (!set) return false;
   if (isTest(v) && (f.config || f.live)) return v.fail(unsupportedFlags((f.live ? 1 : 0) | (f.config ? 2 : 0), "testDomainPinVcpuFlags"));
   if (!D.isActive(d) && (isTest(v) || f.live)) return v.fail(lvErr("OPERATION_INVALID", "Requested operation is not valid: cannot pin vcpus on an inactive domain"));
   if (vcpu >= (isTest(v) ? D.liveVcpus(d) : maxVcpus(d.def))) return v.fail(lvErr("INVALID_ARG", `invalid argument: requested vcpu '${vcpu}' is not present in the domain`));
@@ -1097,22 +1083,8 @@ const emulatorpin: Handler = (v, o) => {
     v.print(`emulator: CPU Affinity\n----------------------------------\n       *: ${formatCpuList(limited(set, n))}\n`);
     return true;
   }
-  let set: Set<number>;
-  if (cpulist.startsWith("r")) set = new Set(Array.from({ length: n }, (_, i) => i));
-  else {
-    const parsed = parseCpuList(cpulist);
-    if (!parsed || parsed.size === 0) {
-      if (!parsed) v.lastError = lvErr("INVALID_ARG", `invalid argument: Failed to parse bitmap '${cpulist}'`);
-      v.error(`Invalid cpulist '${cpulist}'`);
-      return false;
-    }
-    const last = Math.max(...parsed);
-    if (last >= n) {
-      v.error(`CPU ${last} in cpulist '${cpulist}' exceed the maxcpu ${n}`);
-      return false;
-    }
-    set = parsed;
-  }
+  const set = cpuListArg(v, cpulist, n);
+  if (!set) return false;
   v.mutateDomain(d, (dd) => {
     if (config) {
       const pd = D.persistentDef(dd);

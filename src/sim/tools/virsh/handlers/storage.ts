@@ -4,7 +4,7 @@ import { normalizePool, parsePoolXml, parseVolumeXml, poolName, poolPath, poolTy
 import { lvErr, type LvError, type Pool, type Volume } from "../../../model/libvirt/types";
 import { prettyBytes, u64 } from "../../../model/libvirt/units";
 import { formatXml, kids, parseXml, stripWs, syntaxErrorText } from "../../../model/libvirt/xml";
-import { exclusive, noSupport, optPool, optStr, optVol, parseSize, readXmlFile, unsupportedFlags, type Handler } from "../common";
+import { exclusive, noSupport, optPool, optStr, optVol, parseSize, readXmlFile, splitCommas, unsupportedFlags, type Handler } from "../common";
 import { caseSort, kv, table } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
@@ -19,23 +19,6 @@ const diskBytesOf = (p: Pool) => p.capacity || 500 * GiB;
 
 const POOL_TYPES = ["dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", "sheepdog", "gluster", "zfs", "vstorage"];
 
-/** vshStringToArray: comma-separated, ",," standing for a literal comma. */
-function commaList(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === "," && s[i + 1] === ",") {
-      cur += ",";
-      i++;
-    } else if (s[i] === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += s[i];
-  }
-  out.push(cur);
-  return out;
-}
-
 const poolList: Handler = (v, o) => {
   if (!exclusive(v, o, "details", "uuid") || !exclusive(v, o, "details", "name")) return false;
   let pools = [...v.conn.pools];
@@ -46,7 +29,7 @@ const poolList: Handler = (v, o) => {
   if (o.has("autostart") !== o.has("no-autostart")) pools = pools.filter((p) => p.autostart === o.has("autostart"));
   const types = o.strQuiet("type");
   if (types !== undefined) {
-    const want = commaList(types);
+    const want = splitCommas(types);
     for (const t of want)
       if (!POOL_TYPES.includes(t)) {
         v.error(`Invalid pool type '${t}'`);

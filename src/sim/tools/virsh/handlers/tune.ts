@@ -7,7 +7,7 @@ import { curVcpus, setTop } from "../../../model/libvirt/domain-xml";
 import { lvErr, type Domain, type LvError } from "../../../model/libvirt/types";
 import { scaleInteger } from "../../../model/libvirt/units";
 import { child, childText, el, isEl, kids, text, type XmlEl } from "../../../model/libvirt/xml";
-import { affectFlags, optDomain, readonlyDenies, optNum, optScaled, optStr, unsupportedFlags, type Handler } from "../common";
+import { affectFlags, cpuListArg, optDomain, readonlyDenies, optNum, optScaled, optStr, unsupportedFlags, type Handler } from "../common";
 import { formatCpuList, parseCpuList, table } from "../format";
 import type { Opts } from "../parse";
 import type { Virsh } from "../runtime";
@@ -30,6 +30,25 @@ export function oneDef(d: Domain, f: { live: boolean; config: boolean }): Which 
   if (f.live && !D.isActive(d)) return notRunning();
   if (f.config && !d.persistent) return noPersistent();
   return f.live ? "live" : "config";
+}
+
+/**
+ * The definition a tunables query reads. virsh first asks how many parameters there are (the --live --config
+ * clash fails there), then their values (a missing definition fails there); each step has its own message.
+ */
+function queryDef(v: Virsh, d: Domain, f: { live: boolean; config: boolean }, count: string, values: string): Which | undefined {
+  if (f.live && f.config) {
+    v.lastError = flagsClash();
+    v.error(`Unable to get number of ${count} parameters`);
+    return undefined;
+  }
+  const w = oneDef(d, f);
+  if (typeof w !== "string") {
+    v.lastError = w;
+    v.error(`Unable to get ${values} parameters`);
+    return undefined;
+  }
+  return w;
 }
 
 /** virDomainObjGetDefs: both definitions an edit with --live and --config touches. */
@@ -107,17 +126,8 @@ const memtune: Handler = (v, o) => {
   }
   const d = r.dom;
   if (!sets.length) {
-    if (f.live && f.config) {
-      v.lastError = flagsClash();
-      v.error("Unable to get number of memory parameters");
-      return false;
-    }
-    const w = oneDef(d, f);
-    if (typeof w !== "string") {
-      v.lastError = w;
-      v.error("Unable to get memory parameters");
-      return false;
-    }
+    const w = queryDef(v, d, f, "memory", "memory");
+    if (!w) return false;
     const m = memtuneOf(defOf(d, w));
     const show = (x: bigint) => (x === UNLIMITED ? "unlimited" : x);
     v.print(param("hard_limit", show(m.hard_limit)) + param("soft_limit", show(m.soft_limit)) + param("swap_hard_limit", show(m.swap_hard_limit)));
@@ -238,17 +248,8 @@ const blkiotune: Handler = (v, o) => {
     sets.push({ field, value: s });
   }
   if (!sets.length) {
-    if (f.live && f.config) {
-      v.lastError = flagsClash();
-      v.error("Unable to get number of blkio parameters");
-      return false;
-    }
-    const w = oneDef(d, f);
-    if (typeof w !== "string") {
-      v.lastError = w;
-      v.error("Unable to get blkio parameters");
-      return false;
-    }
+    const w = queryDef(v, d, f, "blkio", "blkio");
+    if (!w) return false;
     const b = blkioOf(defOf(d, w));
     let s = param("weight", b.weight);
     for (const [field, , key] of BLKIO_KINDS) {
@@ -350,17 +351,8 @@ const numatune: Handler = (v, o) => {
   }
   const nodeset = ns.value;
   if (nodeset === undefined && mode === undefined) {
-    if (f.live && f.config) {
-      v.lastError = flagsClash();
-      v.error("Unable to get number of memory parameters");
-      return false;
-    }
-    const w = oneDef(d, f);
-    if (typeof w !== "string") {
-      v.lastError = w;
-      v.error("Unable to get numa parameters");
-      return false;
-    }
+    const w = queryDef(v, d, f, "memory", "numa");
+    if (!w) return false;
     const m = child(child(defOf(d, w), "numatune"), "memory");
     v.print(param("numa_mode", m?.attrs.mode ?? "strict") + param("numa_nodeset", m?.attrs.nodeset ?? ""));
     return true;
@@ -451,18 +443,13 @@ const blkdeviotune: Handler = (v, o) => {
   }
   const key = dev.value;
   if (!sets.length) {
-    if (f.live && f.config) {
-      v.lastError = flagsClash();
-      v.error("Unable to get number of block I/O throttle parameters");
-      return false;
-    }
-    const w = oneDef(d, f);
+    const w = queryDef(v, d, f, "block I/O throttle", "block I/O throttle");
+    if (!w) return false;
     const fail = (e: LvError) => {
       v.lastError = e;
       v.error("Unable to get block I/O throttle parameters");
       return false;
     };
-    if (typeof w !== "string") return fail(w);
     const disk = diskByName(defOf(d, w), key);
     if (!disk) return fail(lvErr("INVALID_ARG", `invalid argument: disk '${key}' was not found in the domain config`));
     const tune = child(disk, "iotune");
@@ -674,22 +661,8 @@ const iothreadpin: Handler = (v, o) => {
   if (!cl || cl.value === undefined) return false;
   const cpulist = cl.value;
   const n = isTest(v) ? 8 : v.conn.node.cpus;
-  let set: Set<number>;
-  if (cpulist.startsWith("r")) set = new Set(Array.from({ length: n }, (_, i) => i));
-  else {
-    const parsed = parseCpuList(cpulist);
-    if (!parsed || parsed.size === 0) {
-      if (!parsed) v.lastError = lvErr("INVALID_ARG", `invalid argument: Failed to parse bitmap '${cpulist}'`);
-      v.error(`Invalid cpulist '${cpulist}'`);
-      return false;
-    }
-    const last = Math.max(...parsed);
-    if (last >= n) {
-      v.error(`CPU ${last} in cpulist '${cpulist}' exceed the maxcpu ${n}`);
-      return false;
-    }
-    set = parsed;
-  }
+  const set = cpuListArg(v, cpulist, n);
+  if (!set) return false;
   const d = r.dom;
   if (readonlyDenies(v, "virDomainPinIOThread")) return false;
   const ws = bothDefs(d, f);
